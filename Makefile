@@ -1,0 +1,69 @@
+# vanthu — two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UNO_VENV := .venv-uno
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: demo test setup system-deps system-deps-test venv uno-venv migrate run lint format lock messages clean bench
+
+demo: setup migrate ## set up, migrate SQLite, load demo data and serve on 127.0.0.1:8000
+	$(PY) manage.py load_demo
+	@scripts/run_demo.sh $(HOST) $(PORT)
+
+setup: system-deps venv uno-venv
+
+system-deps:
+	@scripts/ensure_system_deps.sh product
+
+system-deps-test:
+	@scripts/ensure_system_deps.sh test
+
+# The venv is rebuilt only when the pinned requirements change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+# unoserver needs LibreOffice's UNO bridge, which only Debian's own python3 sees.
+$(UNO_VENV)/.installed: requirements.txt
+	@test -x $(UNO_VENV)/bin/python || /usr/bin/python3 -m venv --system-site-packages $(UNO_VENV)
+	$(UNO_VENV)/bin/python -m pip install -q "$$(grep -i '^unoserver==' requirements.txt)"
+	@touch $@
+
+uno-venv: $(UNO_VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py collectstatic --no-input -v0
+
+run: venv
+	@scripts/run_demo.sh $(HOST) $(PORT)
+
+test: setup system-deps-test lint ## lint, checks and the whole suite
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v1
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: venv
+	$(PY) scripts/lock_requirements.py
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache

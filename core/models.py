@@ -1,0 +1,145 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.models import Orderable
+
+
+@register_setting(icon="site")
+class OrganisationSettings(ClusterableModel, BaseGenericSetting):
+    """The issuing agency as printed in every document header. Configuration, never hard-coded."""
+
+    parent_agency_name = models.CharField(
+        _("cơ quan chủ quản"),
+        max_length=200,
+        default="UBND TỈNH LẠNG SƠN",
+        help_text=_("Dòng trên cùng bên trái của văn bản, ví dụ: UBND TỈNH LẠNG SƠN."),
+    )
+    agency_name = models.CharField(
+        _("tên cơ quan ban hành"),
+        max_length=200,
+        default="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        help_text=_("Từ 01/3/2025 nhiều tỉnh đã hợp nhất vào Sở Khoa học và Công nghệ."),
+    )
+    agency_abbreviation = models.CharField(
+        _("chữ viết tắt của cơ quan"),
+        max_length=30,
+        default="STTTT",
+        help_text=_("Dùng trong ký hiệu văn bản, ví dụ 05/STTTT-TTr."),
+    )
+    place_name = models.CharField(
+        _("địa danh"), max_length=100, default="Lạng Sơn", help_text=_("Địa danh ghi trên văn bản.")
+    )
+    address = models.CharField(_("địa chỉ"), max_length=255, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=50, blank=True)
+    hotline = models.CharField(_("đường dây nóng"), max_length=50, blank=True)
+    email = models.EmailField(_("thư điện tử"), blank=True)
+    website = models.URLField(_("trang thông tin điện tử"), blank=True)
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("parent_agency_name"),
+                FieldPanel("agency_name"),
+                FieldPanel("agency_abbreviation"),
+                FieldPanel("place_name"),
+            ],
+            heading=_("Cơ quan ban hành"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("address"),
+                FieldPanel("phone"),
+                FieldPanel("hotline"),
+                FieldPanel("email"),
+                FieldPanel("website"),
+            ],
+            heading=_("Liên hệ"),
+        ),
+        InlinePanel("units", heading=_("Đơn vị soạn thảo"), label=_("đơn vị")),
+    ]
+
+    class Meta:
+        verbose_name = _("thông tin cơ quan")
+        verbose_name_plural = _("thông tin cơ quan")
+
+    def __str__(self) -> str:
+        return self.agency_name
+
+
+class DraftingUnit(Orderable):
+    """A unit that drafts documents; its abbreviation ends a công văn number (05/STTTT-TTr)."""
+
+    organisation = ParentalKey(OrganisationSettings, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(_("tên đơn vị"), max_length=200)
+    abbreviation = models.CharField(_("chữ viết tắt"), max_length=20)
+
+    panels = [FieldPanel("name"), FieldPanel("abbreviation")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("đơn vị soạn thảo")
+        verbose_name_plural = _("đơn vị soạn thảo")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "abbreviation"], name="core_unique_unit_abbreviation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.abbreviation})"
+
+
+class StaffProfile(models.Model):
+    """What a document needs to know about a member of staff: title and unit."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    title = models.CharField(_("chức vụ"), max_length=100, blank=True, help_text=_("Ví dụ: GIÁM ĐỐC, PHÓ GIÁM ĐỐC."))
+    unit_abbreviation = models.CharField(_("đơn vị (viết tắt)"), max_length=20, blank=True)
+    phone = models.CharField(_("điện thoại"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ cán bộ")
+        verbose_name_plural = _("hồ sơ cán bộ")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} — {self.title}"
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only audit log; each line carries the hash of the one before it."""
+
+    created_at = models.DateTimeField(_("thời điểm"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("người thực hiện (tên)"), max_length=200, blank=True)
+    code = models.CharField(_("mã hành động"), max_length=100, db_index=True)
+    object_type = models.CharField(_("loại đối tượng"), max_length=100, blank=True)
+    object_id = models.CharField(_("mã đối tượng"), max_length=64, blank=True, db_index=True)
+    data = models.JSONField(_("dữ liệu"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("nhật ký")
+        verbose_name_plural = _("nhật ký")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.code}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValidationError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit entries are append-only.")

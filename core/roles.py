@@ -1,0 +1,89 @@
+"""Roles are Django groups. Each role's permissions are listed here as "app_label.codename".
+
+Groups are created by a migration; their permissions are synced after every `migrate` (flow permissions are
+created by viewflow at post_migrate, after the migration ran). Permissions an app has not created yet are
+skipped, so adding an app never breaks `migrate`.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from django.contrib.auth.models import Group, Permission
+
+logger = logging.getLogger(__name__)
+
+
+class Role(StrEnum):
+    """Group names, as staff see them in the admin."""
+
+    STAFF = "Chuyên viên"
+    HEAD_OF_UNIT = "Trưởng phòng"
+    LEADERSHIP = "Lãnh đạo Sở"
+    CLERK = "Văn thư"
+    CARRIER = "Doanh nghiệp bưu chính"
+    ADMINISTRATOR = "Quản trị"
+
+
+_ADMIN_ACCESS = ["wagtailadmin.access_admin"]
+_INTERNAL = [*_ADMIN_ACCESS, "wagtaildocs.add_document", "wagtailimages.add_image"]
+
+# Each app adds the permissions its steps need under the roles that perform them.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.STAFF: [*_INTERNAL],
+    Role.HEAD_OF_UNIT: [*_INTERNAL],
+    Role.LEADERSHIP: [*_INTERNAL],
+    Role.CLERK: [*_INTERNAL],
+    # Carriers never get admin access nor any view_<process> permission: they use their own pages.
+    Role.CARRIER: [],
+    Role.ADMINISTRATOR: [
+        *_INTERNAL,
+        "wagtailadmin.access_admin",
+        "core.change_organisationsettings",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
+    ],
+}
+
+
+def ensure_groups() -> None:
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
+def sync_role_permissions() -> list[str]:
+    """Give every role group exactly the listed permissions that exist. Returns those still missing."""
+    ensure_groups()
+    missing: list[str] = []
+    for role, names in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role.value)
+        perms = []
+        for name in dict.fromkeys(names):
+            app_label, codename = name.split(".", 1)
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is None:
+                missing.append(name)
+            else:
+                perms.append(perm)
+        group.permissions.set(perms)
+    return missing
+
+
+def sync_role_permissions_on_migrate(sender, app_config=None, **kwargs) -> None:
+    # post_migrate fires once per app; syncing on the last one sees every permission.
+    from django.apps import apps
+
+    last_app = list(apps.get_app_configs())[-1]
+    if app_config is not None and app_config.label != last_app.label:
+        return
+    missing = sync_role_permissions()
+    if missing:
+        logger.info("Role permissions not created yet (skipped): %s", ", ".join(sorted(set(missing))))
+
+
+def has_role(user, role: Role) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.groups.filter(name=role.value).exists()

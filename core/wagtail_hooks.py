@@ -1,0 +1,33 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+
+from core.selectors import open_tasks_for, task_url
+
+
+@hooks.register("register_admin_menu_item")
+def register_workflow_menu_item() -> MenuItem:
+    return MenuItem(_("Quy trình xử lý văn bản"), reverse("workflow:index"), icon_name="tasks", order=150)
+
+
+class MyTasksPanel(Component):
+    name = "vanthu_my_tasks"
+    order = 50
+    template_name = "core/my_tasks_panel.html"
+
+    def __init__(self, user) -> None:
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        tasks = list(open_tasks_for(self.user)[:20])
+        return {
+            "tasks": [(task, task_url(task)) for task in tasks],
+            "workflow_url": reverse("workflow:index"),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_my_tasks_panel(request, panels) -> None:
+    panels.insert(0, MyTasksPanel(request.user))

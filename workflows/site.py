@@ -1,0 +1,15 @@
+"""Viewflow's staff frontend, mounted once at /workflow/: one inbox, queue and archive across every flow.
+
+Each flow app adds its `FlowViewset` to FLOW_VIEWSETS. Carriers never use this frontend.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Site
+from viewflow.workflow.flow import WorkflowAppViewset
+
+FLOW_VIEWSETS: list = []
+
+site = Site(
+    title=_("vanthu — quy trình"),
+    viewsets=[WorkflowAppViewset(title=_("Việc cần làm"), flow_viewsets=FLOW_VIEWSETS)],
+)
