@@ -143,3 +143,25 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit entries are append-only.")
+
+
+class StoredFile(models.Model):
+    """A generated or signed file, stored once and never overwritten, addressed by its SHA-256."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    file = models.FileField(upload_to="blobs/", max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    filename = models.CharField(_("tên tệp"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tệp lưu trữ")
+        verbose_name_plural = _("tệp lưu trữ")
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.sha256[:12]} ({self.size} B)"
+
+    def read(self) -> bytes:
+        with self.file.open("rb") as fh:
+            return fh.read()

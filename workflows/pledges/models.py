@@ -48,3 +48,56 @@ class Carrier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Campaign(models.Model):
+    """A pledge campaign; one Pledge per targeted carrier. Its own states, not a viewflow process."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        RUNNING = "running", _("Đang diễn ra")
+        CLOSED = "closed", _("Đã kết thúc")
+
+    title = models.CharField(_("tên chiến dịch"), max_length=255)
+    slug = models.SlugField(_("mã"), max_length=100, unique=True)
+    description = models.TextField(_("mô tả"), blank=True)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    opens_at = models.DateTimeField(_("mở từ"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("hạn ký"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("chiến dịch ký cam kết")
+        verbose_name_plural = _("chiến dịch ký cam kết")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Pledge(models.Model):
+    """One carrier's pledge in one campaign."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ ký")
+        SIGNED = "signed", _("Đã ký")
+        DECLINED = "declined", _("Từ chối")
+        BOUNCED = "bounced", _("Không gửi được thư")
+        REVOKED = "revoked", _("Đã thu hồi lời mời")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="pledges")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="pledges")
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    signed_at = models.DateTimeField(_("thời điểm ký"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["carrier__name"]
+        verbose_name = _("bản cam kết")
+        verbose_name_plural = _("bản cam kết")
+        constraints = [models.UniqueConstraint(fields=["campaign", "carrier"], name="pledges_one_pledge_per_carrier")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} — {self.campaign}"
