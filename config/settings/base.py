@@ -187,13 +187,56 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Demo loaders run in order by `manage.py load_demo`; each app appends its own.
 VANTHU_DEMO_LOADERS = [
     "core.demo.load",
+    "signing.demo.load",
 ]
 
 # --- templates_docs -------------------------------------------------------------------------
+# unoserver runs with a Python that sees LibreOffice's UNO bridge (`make uno-venv`).
+VANTHU_UNOSERVER = env("VANTHU_UNOSERVER", default=str(BASE_DIR / ".venv-uno" / "bin" / "unoserver"))
+VANTHU_UNOSERVER_STARTUP_TIMEOUT = env.float("VANTHU_UNOSERVER_STARTUP_TIMEOUT", default=60.0)
+VANTHU_CONVERSION_TIMEOUT = env.float("VANTHU_CONVERSION_TIMEOUT", default=60.0)
+# "per-type": one register per document type; "shared": one series for all administrative documents.
+VANTHU_NUMBERING_SERIES = env("VANTHU_NUMBERING_SERIES", default="per-type")
+# The organisation `render_document` prints when its JSON file has no "organisation" key.
+VANTHU_DEFAULT_ORGANISATION = {
+    "parent_agency": "UBND TỈNH LẠNG SƠN",
+    "agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    "abbreviation": "STTTT",
+    "place": "Lạng Sơn",
+    "units": [
+        {"name": "Thanh tra Sở", "abbreviation": "TTr"},
+        {"name": "Văn phòng", "abbreviation": "VP"},
+        {"name": "Phòng Bưu chính, Viễn thông", "abbreviation": "BCVT"},
+    ],
+}
+VANTHU_DEMO_LOADERS += ["templates_docs.demo.load"]
 
 # --- signing --------------------------------------------------------------------------------
+# Trust roots (PEM/DER files), the TSA, and where the development PKI lives (docs/signing.md).
+SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
+SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")  # empty: the development TSA, in-process
+SIGNING_TSA_TIMEOUT = env.int("SIGNING_TSA_TIMEOUT", default=10)
+SIGNING_ALLOW_FETCHING = env.bool("SIGNING_ALLOW_FETCHING", default=False)  # OCSP/CRL fetching when signing B-LT
+SIGNING_DEV_PKI = env.bool("SIGNING_DEV_PKI", default=True)  # production.py forces False
+SIGNING_DEV_PKI_DIR = env("SIGNING_DEV_PKI_DIR", default=str(var_path("pki")))
+SIGNING_DEV_AGENCY_NAME = env("SIGNING_DEV_AGENCY_NAME", default="SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH LẠNG SƠN")
+SIGNING_DEV_AGENCY_TAX_CODE = env("SIGNING_DEV_AGENCY_TAX_CODE", default="4900123456")
+SIGNING_STAMP_FONT = env(
+    "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"
+)
+SIGNING_CACHE_DIR = env("SIGNING_CACHE_DIR", default=str(var_path("cache", "signing")))
+SIGNING_SEAL_DIAMETER_MM = env.float("SIGNING_SEAL_DIAMETER_MM", default=36.0)
+SIGNING_VALIDATION_ISOLATED = env.bool("SIGNING_VALIDATION_ISOLATED", default=True)
+SIGNING_VALIDATION_TIMEOUT = env.float("SIGNING_VALIDATION_TIMEOUT", default=10.0)
+SIGNING_VALIDATION_MEMORY_MB = env.int("SIGNING_VALIDATION_MEMORY_MB", default=1024)
 
 # --- workflows ------------------------------------------------------------------------------
+# dispatch: signature levels, the organisation seal key, per-urgency task deadlines (hours), our edXML agency code
+VANTHU_DISPATCH_SIGN_LEVEL = env("VANTHU_DISPATCH_SIGN_LEVEL", default="B-T")
+VANTHU_DISPATCH_SEAL_LEVEL = env("VANTHU_DISPATCH_SEAL_LEVEL", default="B-LT")
+VANTHU_DISPATCH_SEAL_KEY = env("VANTHU_DISPATCH_SEAL_KEY", default="org-seal")
+VANTHU_DISPATCH_DEADLINE_HOURS = {"": 72, "khan": 24, "thuong-khan": 8, "hoa-toc": 2}
+VANTHU_EDXML_ORGAN_ID = env("VANTHU_EDXML_ORGAN_ID", default="000.00.00.H41")  # unconfirmed: set the real code
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -1,0 +1,119 @@
+"""Fill a DOCX template (docxtpl) and check an uploaded one before it is accepted."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import qrcode
+from docx.opc.exceptions import PackageNotFoundError
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from jinja2 import meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from templates_docs.context import PLACEHOLDERS
+from templates_docs.errors import DocumentError, TemplateSyntaxProblem
+
+__all__ = ["check_template", "fill_template"]
+
+_PARAGRAPH = re.compile(r"<w:p([ >])")
+_TAG_TEXT = re.compile(r"<[^>]+>")
+
+
+def _environment() -> jinja2.Environment:
+    # Sandboxed: an uploaded template is data, it must not reach Python internals. Autoescape keeps any
+    # "<script>" or "&" in the user's text as text inside the XML.
+    return SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _open(template: bytes) -> DocxTemplate:
+    try:
+        if not zipfile.is_zipfile(io.BytesIO(template)):
+            raise TemplateSyntaxProblem(line=None, name="docx", message="the file is not a DOCX document")
+        return DocxTemplate(io.BytesIO(template))
+    except (PackageNotFoundError, KeyError, zipfile.BadZipFile, ValueError) as exc:
+        raise TemplateSyntaxProblem(line=None, name="docx", message=f"the file is not a DOCX document ({exc})") from exc
+
+
+def _parts(tpl: DocxTemplate) -> list[tuple[str, str]]:
+    """(part name, Jinja source as docxtpl renders it: one paragraph per line)."""
+    tpl.init_docx()
+    docx = tpl.docx
+    parts = [("body", tpl.patch_xml(tpl.xml_to_string(docx._element.body)))]
+    from docx.oxml import parse_xml
+
+    for uri, label in ((tpl.HEADER_URI, "header"), (tpl.FOOTER_URI, "footer")):
+        for rel in docx._part.rels.values():
+            if rel.reltype == uri and rel.target_part.blob:
+                xml = tpl.xml_to_string(parse_xml(rel.target_part.blob))
+                parts.append((f"{label} {rel.target_part.partname}", tpl.patch_xml(xml)))
+    return [(name, _PARAGRAPH.sub(r"\n<w:p\1", xml)) for name, xml in parts]
+
+
+def _paragraph_text(source: str, lineno: int) -> str:
+    lines = source.splitlines()
+    if 0 < lineno <= len(lines):
+        return _TAG_TEXT.sub("", lines[lineno - 1]).strip()[:80]
+    return ""
+
+
+def check_template(template: bytes) -> None:
+    """Refuse a DOCX template with broken Jinja syntax or a placeholder this app does not provide.
+
+    Raises TemplateSyntaxProblem(line=paragraph number within the part, name=placeholder or tag).
+    """
+    tpl = _open(template)
+    env = _environment()
+    for part, source in _parts(tpl):
+        try:
+            tree = env.parse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            text = _paragraph_text(source, exc.lineno)
+            token = re.search(r"'([^']+)'", exc.message or "")
+            raise TemplateSyntaxProblem(
+                line=exc.lineno - 1,
+                name=token.group(1) if token else (text or "?"),
+                message=f"Jinja syntax error in the {part}: {exc.message} — «{text}»",
+            ) from exc
+        unknown = meta.find_undeclared_variables(tree) - set(PLACEHOLDERS)
+        if unknown:
+            first = min(
+                (node for node in tree.find_all(nodes.Name) if node.name in unknown),
+                key=lambda node: node.lineno,
+            )
+            raise TemplateSyntaxProblem(
+                line=first.lineno - 1,
+                name=first.name,
+                message=f"unknown placeholder in the {part}: {first.name} — «{_paragraph_text(source, first.lineno)}»",
+            )
+
+
+def _qr_png(url: str) -> bytes:
+    image = qrcode.make(url, box_size=4, border=1)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def fill_template(template: bytes, context: Mapping[str, Any]) -> bytes:
+    """Render a docxtpl template with `context` (see context.build_context) to DOCX bytes."""
+    tpl = _open(template)
+    values = dict(context)
+    if values.get("verification_url"):
+        values["verification_qr"] = InlineImage(tpl, io.BytesIO(_qr_png(values["verification_url"])), width=Mm(16))
+    try:
+        tpl.render(values, jinja_env=_environment(), autoescape=True)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateSyntaxProblem(line=exc.lineno - 1, name="?", message=exc.message or "syntax error") from exc
+    except jinja2.UndefinedError as exc:
+        raise TemplateSyntaxProblem(line=None, name="?", message=str(exc)) from exc
+    except jinja2.TemplateError as exc:
+        raise DocumentError(f"template could not be filled: {exc}") from exc
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()

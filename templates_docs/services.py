@@ -1,0 +1,285 @@
+"""Public API of templates_docs: render ND30 documents, convert them to PDF, number them in registers.
+
+Everything here is keyword-only and takes plain data: the organisation is a dict shaped like
+`core.organisation.organisation_info()` (parent_agency, agency, abbreviation, place, units, ...), the document
+data follows the schema in docs/templates.md. Errors are `templates_docs.errors.DocumentError` subclasses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from templates_docs import office
+from templates_docs.builder import BUILTIN_VERSION, builtin_template
+from templates_docs.context import build_context, code_notation, format_code, format_number, parse_data
+from templates_docs.doctypes import DOCUMENT_TYPES, DocumentType, get_type
+from templates_docs.errors import (
+    ConversionError,
+    DocumentError,
+    NumberingError,
+    TemplateDataError,
+    TemplateSyntaxProblem,
+    UnknownDocumentType,
+)
+from templates_docs.models import NumberCounter, RegisterEntry, TemplateVersion
+from templates_docs.pdfinfo import read_layout, signature_box
+from templates_docs.rendering import check_template, fill_template
+
+__all__ = [
+    "DOCUMENT_TYPES",
+    "ConversionError",
+    "DocumentError",
+    "DocumentType",
+    "NumberingError",
+    "RegisterEntry",
+    "RenderedDocument",
+    "TemplateDataError",
+    "TemplateSyntaxProblem",
+    "UnknownDocumentType",
+    "activate_template_version",
+    "convert_to_pdf",
+    "default_organisation",
+    "format_code",
+    "load_sample",
+    "preview_template_version",
+    "register_outgoing",
+    "render_document",
+    "render_docx",
+    "series_for",
+    "upload_template_version",
+]
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+SHARED_SERIES = "van-ban-hanh-chinh"
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    docx: bytes
+    pdf: bytes
+    template_version: str  # "cong-van:v2" (an uploaded version) or "cong-van:builtin-1"
+    page_count: int
+    # (0-based page index, (x1, y1, x2, y2)) in PDF points, origin bottom-left: the empty space between the
+    # signer's title and name. The signature image goes there, the red seal over its left third.
+    signature_box: tuple[int, tuple[float, float, float, float]]
+
+
+# --- templates ---------------------------------------------------------------------------------------------------
+def _template(doc_type: str, version: TemplateVersion | None) -> tuple[bytes, str]:
+    get_type(doc_type)
+    if version is None:
+        version = TemplateVersion.objects.filter(doc_type=doc_type, is_active=True).first()
+    if version is None:
+        return builtin_template(doc_type), f"{doc_type}:{BUILTIN_VERSION}"
+    if version.doc_type != doc_type:
+        raise DocumentError(f"template {version.label} is not a {doc_type} template")
+    return bytes(version.docx), version.label
+
+
+def _fill(
+    *, doc_type: str, data: Mapping, organisation: Mapping, draft: bool, template: TemplateVersion | None
+) -> tuple[bytes, str, dict[str, Any]]:
+    parsed = parse_data(data)
+    context = build_context(
+        doc_type=doc_type, data=parsed, organisation=organisation, draft=draft, today=timezone.localdate()
+    )
+    source, label = _template(doc_type, template)
+    return fill_template(source, context), label, context
+
+
+def render_docx(
+    *,
+    doc_type: str,
+    data: Mapping,
+    organisation: Mapping,
+    draft: bool,
+    template: TemplateVersion | None = None,
+) -> bytes:
+    """The filled DOCX of a document (the active template of the type unless `template` is given)."""
+    docx, _label, _context = _fill(
+        doc_type=doc_type, data=data, organisation=organisation, draft=draft, template=template
+    )
+    return docx
+
+
+def convert_to_pdf(docx: bytes, *, pdfa: bool = False, timeout: float | None = None) -> bytes:
+    """DOCX → PDF through this process's warm LibreOffice. `pdfa` gives PDF/A-2b for archiving."""
+    if not docx:
+        raise ConversionError("nothing to convert: empty document")
+    return office.convert(docx, pdfa=pdfa, timeout=timeout)
+
+
+def render_document(
+    *,
+    doc_type: str,
+    data: Mapping,
+    organisation: Mapping,
+    draft: bool,
+    template: TemplateVersion | None = None,
+    pdfa: bool = False,
+) -> RenderedDocument:
+    """Fill the type's template, convert it to PDF and locate the signature space on the PDF."""
+    docx, label, context = _fill(
+        doc_type=doc_type, data=data, organisation=organisation, draft=draft, template=template
+    )
+    pdf = convert_to_pdf(docx, pdfa=pdfa)
+    pages = read_layout(pdf)
+    if not pages:
+        raise ConversionError("LibreOffice produced a PDF without pages")
+    box = signature_box(pages, title=context["signer_lines"][-1], name=context["signer_name"])
+    return RenderedDocument(docx=docx, pdf=pdf, template_version=label, page_count=len(pages), signature_box=box)
+
+
+def load_sample(doc_type: str) -> dict[str, Any]:
+    """The realistic sample data shipped for a type (templates_docs/samples/<slug>.json)."""
+    get_type(doc_type)
+    return json.loads((SAMPLES_DIR / f"{doc_type}.json").read_text(encoding="utf-8"))
+
+
+def default_organisation() -> dict[str, Any]:
+    return dict(settings.VANTHU_DEFAULT_ORGANISATION)
+
+
+def upload_template_version(
+    *, doc_type: str, docx: bytes, filename: str = "", note: str = "", user=None
+) -> TemplateVersion:
+    """Store a new (inactive) version after checking its syntax and placeholders, and that it renders the
+    sample data. Raises TemplateSyntaxProblem naming the line and placeholder at fault."""
+    get_type(doc_type)
+    check_template(docx)
+    sample = load_sample(doc_type)
+    context = build_context(
+        doc_type=doc_type,
+        data=parse_data(sample),
+        organisation=sample.get("organisation") or default_organisation(),
+        draft=True,
+        today=timezone.localdate(),
+    )
+    fill_template(docx, context)
+    with transaction.atomic():
+        last = (
+            TemplateVersion.objects.select_for_update()
+            .filter(doc_type=doc_type)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        )
+        return TemplateVersion.objects.create(
+            doc_type=doc_type,
+            version=(last or 0) + 1,
+            docx=docx,
+            filename=filename[:255],
+            note=note[:500],
+            created_by=user,
+        )
+
+
+def activate_template_version(*, version: TemplateVersion) -> TemplateVersion:
+    """Make `version` the one new documents of its type are rendered with."""
+    with transaction.atomic():
+        TemplateVersion.objects.select_for_update().filter(doc_type=version.doc_type, is_active=True).exclude(
+            pk=version.pk
+        ).update(is_active=False)
+        version.is_active = True
+        version.activated_at = timezone.now()
+        version.save(update_fields=["is_active", "activated_at"])
+    return version
+
+
+def preview_template_version(*, version: TemplateVersion, organisation: Mapping | None = None) -> RenderedDocument:
+    """Render the type's sample data with `version` (active or not), as a draft."""
+    sample = load_sample(version.doc_type)
+    return render_document(
+        doc_type=version.doc_type,
+        data=sample,
+        organisation=organisation or sample.get("organisation") or default_organisation(),
+        draft=True,
+        template=version,
+    )
+
+
+# --- numbering -----------------------------------------------------------------------------------------------
+def series_for(doc_type: str) -> str:
+    """Which register a type is numbered in: its own, or one shared by all administrative documents
+    (setting VANTHU_NUMBERING_SERIES = "per-type" | "shared"; ND30 Điều 15.1.c: the head of the agency decides)."""
+    get_type(doc_type)
+    mode = settings.VANTHU_NUMBERING_SERIES
+    if mode == "shared":
+        return SHARED_SERIES
+    if mode == "per-type":
+        return doc_type
+    raise NumberingError(f"VANTHU_NUMBERING_SERIES must be 'per-type' or 'shared', not {mode!r}")
+
+
+def _next_number(*, series: str, year: int) -> int:
+    # The counter row exists before it is locked: ON CONFLICT DO NOTHING makes creating it race-free.
+    NumberCounter.objects.bulk_create([NumberCounter(series=series, year=year, last_number=0)], ignore_conflicts=True)
+    counter = NumberCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def register_outgoing(
+    *,
+    doc_type: str,
+    issued_date: date,
+    agency_abbreviation: str,
+    drafting_unit: str,
+    subject: str,
+    signer_name: str,
+    recipients: list[str],
+    copies: int = 1,
+    note: str = "",
+) -> RegisterEntry:
+    """Give a document the next number of its series for the year and write it in the outgoing register.
+
+    Must run inside the caller's transaction (`transaction.atomic()`): the counter row stays locked until it
+    commits, and a rollback takes the number back, so the series has no gaps and no duplicates.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise NumberingError("register_outgoing must be called inside transaction.atomic()")
+    if not agency_abbreviation.strip():
+        raise TemplateDataError("agency_abbreviation", "is required")
+    if not subject.strip():
+        raise TemplateDataError("subject", "is required")
+    if not signer_name.strip():
+        raise TemplateDataError("signer_name", "is required")
+    if copies < 1:
+        raise TemplateDataError("copies", "must be at least 1")
+    series = series_for(doc_type)
+    number = _next_number(series=series, year=issued_date.year)
+    notation = code_notation(
+        doc_type=doc_type, agency_abbreviation=agency_abbreviation.strip(), drafting_unit=drafting_unit.strip()
+    )
+    code = f"{format_number(number)}/{notation}"
+    archive = f"VT, {drafting_unit.strip()}" if drafting_unit.strip() else "VT"
+    try:
+        with transaction.atomic():
+            return RegisterEntry.objects.create(
+                series=series,
+                year=issued_date.year,
+                number=number,
+                code=code,
+                notation=notation,
+                doc_type=doc_type,
+                issued_date=issued_date,
+                subject=subject.strip()[:500],
+                signer_name=signer_name.strip()[:200],
+                recipients=[r for r in recipients if r.strip()],
+                archive_holder=archive,
+                copies=copies,
+                note=note[:500],
+            )
+    except IntegrityError as exc:
+        # Only possible if someone wrote the register by hand: the counter is the single source of numbers.
+        raise NumberingError(f"{code} is already in the {issued_date.year} register") from exc
