@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cms.middleware.PageCacheMiddleware",  # anonymous public pages, invalidated on publish
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -252,3 +253,8 @@ LOGGING = {
         "pyhanko_certvalidator": {"level": "CRITICAL"},
     },
 }
+
+# --- cms ------------------------------------------------------------------------------------
+# Whole-page cache for anonymous readers (cms.middleware); 0 turns it off.
+CMS_PAGE_CACHE_SECONDS = env.int("CMS_PAGE_CACHE_SECONDS", default=600)
+VANTHU_DEMO_LOADERS += ["cms.demo.load"]
