@@ -29,12 +29,26 @@ class Role(StrEnum):
 _ADMIN_ACCESS = ["wagtailadmin.access_admin"]
 _INTERNAL = [*_ADMIN_ACCESS, "wagtaildocs.add_document", "wagtailimages.add_image"]
 
+_DISPATCH_READ = ["dispatch.view_dispatchprocess"]
+_DISPATCH_DRAFT = ["dispatch.can_start_dispatchprocess", "dispatch.can_draft_dispatchprocess"]
+
 # Each app adds the permissions its steps need under the roles that perform them.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.STAFF: [*_INTERNAL],
-    Role.HEAD_OF_UNIT: [*_INTERNAL],
-    Role.LEADERSHIP: [*_INTERNAL],
-    Role.CLERK: [*_INTERNAL],
+    Role.STAFF: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT],
+    Role.HEAD_OF_UNIT: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT, "dispatch.can_review_dispatchprocess"],
+    Role.LEADERSHIP: [
+        *_INTERNAL,
+        *_DISPATCH_READ,
+        "dispatch.can_approve_dispatchprocess",
+        "dispatch.can_sign_dispatchprocess",
+    ],
+    Role.CLERK: [
+        *_INTERNAL,
+        *_DISPATCH_READ,
+        "dispatch.can_number_dispatchprocess",
+        "dispatch.can_seal_dispatchprocess",
+        "dispatch.can_send_dispatchprocess",
+    ],
     # Carriers never get admin access nor any view_<process> permission: they use their own pages.
     Role.CARRIER: [],
     Role.ADMINISTRATOR: [

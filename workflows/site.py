@@ -5,9 +5,12 @@ Each flow app adds its `FlowViewset` to FLOW_VIEWSETS. Carriers never use this f
 
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
-from viewflow.workflow.flow import WorkflowAppViewset
+from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
+
+from workflows.dispatch.flows import DispatchFlow
 
 FLOW_VIEWSETS: list = []
+FLOW_VIEWSETS.append(FlowViewset(DispatchFlow))
 
 site = Site(
     title=_("vanthu — quy trình"),

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dispatch"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.task_list, name="tasks"),
+    path("viec/<int:task_pk>/nhan/", views.take_task, name="take"),
+    path("hop-thu/", views.inbox, name="inbox"),
+    path("hop-thu/<int:recipient_pk>/", views.inbox_item, name="inbox_item"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/ban/<int:revision_pk>/", views.download_revision, name="revision"),
+    path("<int:pk>/phu-luc/<int:attachment_pk>/", views.download_attachment, name="attachment"),
+    path("<int:pk>/edxml/<int:recipient_pk>/", views.edxml_package, name="edxml"),
+    path("<int:pk>/ky-hai-buoc/", views.external_sign, name="external_sign"),
+]

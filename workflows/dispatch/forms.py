@@ -1,0 +1,257 @@
+"""Forms of the dispatch steps. They only collect and check input; services do the work."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.organisation import organisation_info
+from core.roles import Role
+from templates_docs.doctypes import DOCUMENT_TYPES
+from workflows.pledges.models import Carrier
+
+from .models import AuthorityPrefix, DispatchProcess, DispatchRecipient, Urgency
+from .services import APPROVED, RETURNED, DraftData, RecipientSpec
+
+# Types a dispatch may take (pledges and certificates have their own process).
+DISPATCH_TYPES = [slug for slug in DOCUMENT_TYPES if slug not in {"cam-ket", "giay-chung-nhan"}]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip().lstrip("-").strip() for line in (text or "").splitlines() if line.strip().lstrip("-").strip()]
+
+
+def _leader_queryset():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.LEADERSHIP.value, is_active=True)
+        .order_by("last_name", "first_name")
+        .distinct()
+    )
+
+
+class LeaderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        profile = getattr(obj, "staff_profile", None)
+        title = f" — {profile.title}" if profile and profile.title else ""
+        return f"{obj.get_full_name() or obj.get_username()}{title}"
+
+
+class DraftForm(forms.Form):
+    doc_type = forms.ChoiceField(label=_("Loại văn bản"))
+    subject = forms.CharField(
+        label=_("Trích yếu"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_('Công văn: bắt đầu bằng "V/v ...".'),
+    )
+    addressees = forms.CharField(
+        label=_("Kính gửi"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Mỗi dòng một nơi.")
+    )
+    legal_bases = forms.CharField(
+        label=_("Căn cứ"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Mỗi dòng một căn cứ.")
+    )
+    body = forms.CharField(
+        label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 14}), help_text=_("Mỗi đoạn một dòng.")
+    )
+    urgency = forms.ChoiceField(label=_("Độ khẩn"), choices=Urgency.choices, required=False)
+    signer = LeaderChoiceField(label=_("Lãnh đạo ký"), queryset=get_user_model().objects.none())
+    authority_prefix = forms.ChoiceField(label=_("Thẩm quyền ký"), choices=AuthorityPrefix.choices, required=False)
+    authority_title = forms.CharField(
+        label=_("Chức vụ người đứng đầu"),
+        max_length=100,
+        required=False,
+        help_text=_("Khi ký thay (KT.), ví dụ: GIÁM ĐỐC."),
+    )
+    drafting_unit = forms.ChoiceField(label=_("Đơn vị soạn thảo"), required=False)
+    is_public = forms.BooleanField(label=_("Công khai trên cổng thông tin khi phát hành"), required=False)
+    units = forms.MultipleChoiceField(
+        label=_("Nơi nhận: đơn vị nội bộ"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    carriers = forms.ModelMultipleChoiceField(
+        label=_("Nơi nhận: doanh nghiệp bưu chính"),
+        queryset=Carrier.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    agencies = forms.CharField(
+        label=_("Nơi nhận: cơ quan khác"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Mỗi dòng: Tên cơ quan | mã định danh (edXML) | thư điện tử (không bắt buộc)."),
+    )
+    other_recipients = forms.CharField(
+        label=_("Nơi nhận: ghi thêm"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Mỗi dòng một nơi, ví dụ: Lãnh đạo Sở (b/c)."),
+    )
+    attachment = forms.FileField(label=_("Phụ lục (tệp đính kèm)"), required=False)
+    attachment_title = forms.CharField(label=_("Tên phụ lục"), max_length=255, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["doc_type"].choices = [(slug, DOCUMENT_TYPES[slug].name) for slug in DISPATCH_TYPES]
+        self.fields["signer"].queryset = _leader_queryset()
+        units = organisation_info()["units"]
+        self.fields["drafting_unit"].choices = [("", "—")] + [(u["abbreviation"], u["name"]) for u in units]
+        self.fields["units"].choices = [(u["abbreviation"], f"{u['name']} ({u['abbreviation']})") for u in units]
+        self.fields["carriers"].queryset = Carrier.objects.filter(is_active=True).order_by("name")
+
+    def clean_agencies(self) -> list[RecipientSpec]:
+        specs = []
+        for line in _lines(self.cleaned_data.get("agencies", "")):
+            parts = [p.strip() for p in line.split("|")]
+            name, organ_id, email = (parts + ["", "", ""])[:3]
+            if len(organ_id) > 13:
+                raise forms.ValidationError(_("Mã định danh cơ quan tối đa 13 ký tự: %(code)s") % {"code": organ_id})
+            if email:
+                try:
+                    validate_email(email)
+                except forms.ValidationError:
+                    raise forms.ValidationError(_("Thư điện tử không hợp lệ: %(email)s") % {"email": email}) from None
+            specs.append(RecipientSpec(kind=DispatchRecipient.Kind.AGENCY, name=name, organ_id=organ_id, email=email))
+        return specs
+
+    def clean(self):
+        cleaned = super().clean()
+        signer = cleaned.get("signer")
+        if cleaned.get("authority_prefix") and not cleaned.get("authority_title"):
+            self.add_error("authority_title", _("Khi ký thay, hãy ghi chức vụ của người đứng đầu (ví dụ: GIÁM ĐỐC)."))
+        if signer is not None and self.author is not None and signer.pk == self.author.pk:
+            self.add_error("signer", _("Người soạn thảo không thể đồng thời là người ký duyệt."))
+        return cleaned
+
+    author = None
+
+    def draft_data(self) -> DraftData:
+        data = self.cleaned_data
+        unit_names = dict(self.fields["units"].choices)
+        recipients = [
+            RecipientSpec(
+                kind=DispatchRecipient.Kind.UNIT, name=unit_names[abbr].rsplit(" (", 1)[0], unit_abbreviation=abbr
+            )
+            for abbr in data["units"]
+        ]
+        recipients += [
+            RecipientSpec(kind=DispatchRecipient.Kind.CARRIER, name=c.name, carrier_id=c.pk, email=c.email)
+            for c in data["carriers"]
+        ]
+        recipients += data["agencies"]
+        recipients += [
+            RecipientSpec(kind=DispatchRecipient.Kind.TEXT, name=n) for n in _lines(data["other_recipients"])
+        ]
+        return DraftData(
+            doc_type=data["doc_type"],
+            subject=data["subject"],
+            body=data["body"],
+            signer=data["signer"],
+            addressees=_lines(data["addressees"]),
+            legal_bases=_lines(data["legal_bases"]),
+            urgency=data["urgency"] or "",
+            authority_prefix=data["authority_prefix"] or "",
+            authority_title=data["authority_title"],
+            drafting_unit=data["drafting_unit"] or "",
+            is_public=data["is_public"],
+            recipients=recipients,
+        )
+
+    @classmethod
+    def initial_from(cls, process: DispatchProcess) -> dict:
+        recipients = list(process.recipients.all())
+        return {
+            "doc_type": process.doc_type,
+            "subject": process.subject,
+            "addressees": "\n".join(process.addressees),
+            "legal_bases": "\n".join(process.legal_bases),
+            "body": process.body,
+            "urgency": process.urgency,
+            "signer": process.signer_id,
+            "authority_prefix": process.authority_prefix,
+            "authority_title": process.authority_title,
+            "drafting_unit": process.drafting_unit,
+            "is_public": process.is_public,
+            "units": [r.unit_abbreviation for r in recipients if r.kind == DispatchRecipient.Kind.UNIT],
+            "carriers": [r.carrier_id for r in recipients if r.kind == DispatchRecipient.Kind.CARRIER],
+            "agencies": "\n".join(
+                " | ".join(p for p in (r.name, r.organ_id, r.email) if p)
+                if not r.email
+                else f"{r.name} | {r.organ_id} | {r.email}"
+                for r in recipients
+                if r.kind == DispatchRecipient.Kind.AGENCY
+            ),
+            "other_recipients": "\n".join(r.name for r in recipients if r.kind == DispatchRecipient.Kind.TEXT),
+        }
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Quyết định"),
+        choices=[(APPROVED, _("Đồng ý")), (RETURNED, _("Trả lại để sửa"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Ý kiến"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == RETURNED and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("Khi trả lại, hãy ghi rõ ý kiến để người soạn thảo sửa."))
+        return cleaned
+
+
+class NumberForm(forms.Form):
+    issued_date = forms.DateField(
+        label=_("Ngày ban hành"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("initial", {"issued_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+    def clean_issued_date(self) -> datetime.date:
+        value = self.cleaned_data["issued_date"]
+        today = timezone.localdate()
+        if value > today or value.year != today.year:
+            raise forms.ValidationError(_("Ngày ban hành phải là một ngày trong năm nay, không sau hôm nay."))
+        return value
+
+
+class ConfirmForm(forms.Form):
+    """A step with nothing to fill in: the button is the decision."""
+
+
+class ExternalPrepareForm(forms.Form):
+    certificate = forms.FileField(label=_("Chứng thư số của bạn (tệp .cer/.crt/.der)"))
+
+    def clean_certificate(self) -> bytes:
+        data = self.cleaned_data["certificate"].read()
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            import base64
+
+            body = data.split(b"-----BEGIN CERTIFICATE-----", 1)[1].split(b"-----END CERTIFICATE-----", 1)[0]
+            data = base64.b64decode(b"".join(body.split()))
+        if not data or data[:1] != b"\x30":
+            raise forms.ValidationError(_("Tệp không phải là một chứng thư số (DER hoặc PEM)."))
+        return data
+
+
+class ExternalFinishForm(forms.Form):
+    signature = forms.CharField(
+        label=_("Giá trị chữ ký từ thiết bị ký (base64)"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def clean_signature(self) -> bytes:
+        import base64
+        import binascii
+
+        try:
+            return base64.b64decode("".join(self.cleaned_data["signature"].split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise forms.ValidationError(_("Giá trị chữ ký phải ở dạng base64.")) from None

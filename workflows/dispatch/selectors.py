@@ -1,0 +1,121 @@
+"""Reads of the dispatch process: task lists, who may see which document, inboxes, deadlines."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from core.models import StaffProfile
+
+from .models import DispatchProcess, DispatchRecipient
+
+VIEW_PERMISSION = "dispatch.view_dispatchprocess"
+_OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def _flow_label() -> str:
+    from .flows import DispatchFlow
+
+    return DispatchFlow
+
+
+def open_dispatch_tasks() -> QuerySet[Task]:
+    """Every human task of the dispatch flow still waiting for someone."""
+    return Task.objects.filter(
+        process__flow_class=_flow_label(), status__in=_OPEN, flow_task_type="HUMAN"
+    ).select_related("process", "owner")
+
+
+def task_deadline(task: Task) -> datetime.datetime | None:
+    hours = settings.VANTHU_DISPATCH_DEADLINE_HOURS
+    process = task.process.coerced
+    limit = hours.get(process.urgency, hours.get("", 72))
+    return task.created + datetime.timedelta(hours=limit) if limit else None
+
+
+def is_overdue(task: Task, *, now: datetime.datetime | None = None) -> bool:
+    deadline = task_deadline(task)
+    return deadline is not None and deadline < (now or timezone.now())
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: Task
+    process: DispatchProcess
+    deadline: datetime.datetime | None
+    overdue: bool
+    assigned_to_me: bool
+
+
+def tasks_for(user) -> list[TaskRow]:
+    """What waits for this user: tasks assigned to them and tasks they may take. Urgent first, then oldest."""
+    if not user.is_authenticated:
+        return []
+    tasks = open_dispatch_tasks()
+    mine = tasks.filter(owner=user)
+    queued = tasks.filter(status=STATUS.NEW, owner__isnull=True)
+    rows = []
+    now = timezone.now()
+    for task in (mine | queued).distinct():
+        flow_task = task.flow_task
+        if task.owner_id is None and not flow_task.can_assign(user, task):
+            continue
+        process = task.process.coerced
+        deadline = task_deadline(task)
+        rows.append(
+            TaskRow(
+                task=task,
+                process=process,
+                deadline=deadline,
+                overdue=deadline is not None and deadline < now,
+                assigned_to_me=task.owner_id == user.pk,
+            )
+        )
+    rows.sort(key=lambda r: (-r.process.urgency_rank, r.task.created))
+    return rows
+
+
+def is_staff_reader(user) -> bool:
+    return user.is_authenticated and user.has_perm(VIEW_PERMISSION)
+
+
+def visible_dispatches(user) -> QuerySet[DispatchProcess]:
+    """Staff with the view permission see every dispatch; everyone else only what was sent to them."""
+    qs = DispatchProcess.objects.select_related("author", "signer")
+    if is_staff_reader(user):
+        return qs.order_by("-urgency_rank", "-created")
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(pk__in=inbox_for(user).values("process_id")).order_by("-created")
+
+
+def can_view(user, process: DispatchProcess) -> bool:
+    return visible_dispatches(user).filter(pk=process.pk).exists()
+
+
+def inbox_for(user) -> QuerySet[DispatchRecipient]:
+    """Copies delivered to this user: as an account of a carrier, or as a member of an internal unit."""
+    if not user.is_authenticated:
+        return DispatchRecipient.objects.none()
+    condition = Q(kind=DispatchRecipient.Kind.CARRIER, carrier__users=user)
+    unit = StaffProfile.objects.filter(user=user).values_list("unit_abbreviation", flat=True).first()
+    if unit:
+        condition |= Q(kind=DispatchRecipient.Kind.UNIT, unit_abbreviation=unit)
+    return (
+        DispatchRecipient.objects.filter(condition, delivered_at__isnull=False)
+        .select_related("process", "carrier")
+        .order_by("-process__urgency_rank", "-delivered_at")
+        .distinct()
+    )
+
+
+def open_task_for(process: DispatchProcess) -> Task | None:
+    return (
+        Task.objects.filter(process=process, status__in=_OPEN, flow_task_type="HUMAN").select_related("owner").first()
+    )

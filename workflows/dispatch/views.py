@@ -1,0 +1,462 @@
+"""Thin views: collect input, call a service, complete the viewflow task, say what happened in Vietnamese.
+
+Step views (`StartDraftView` … `SendView`) are mounted by the flow in viewflow's frontend (/workflow/), which has
+already checked the user's right to the task and locked the process. The other views live at /van-ban-di/: the task
+list, a document's page (trail, revisions), downloads, the recipients' inbox and the edXML package.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import generic
+from django.views.decorators.http import require_POST
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from core.audit import trail_for
+
+from . import edxml, selectors, services
+from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm
+from .models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchRevision, ExternalSignature
+
+# --- step views (inside viewflow) -------------------------------------------------------------------------------
+
+
+def document_context(process: DispatchProcess) -> dict:
+    return {
+        "process": process,
+        "revisions": process.revisions.select_related("pdf", "docx", "created_by"),
+        "versions": process.versions.select_related("draft__pdf", "submitted_by"),
+        "comments": process.comments.select_related("author"),
+        "attachments": process.attachments.select_related("file"),
+        "recipients": process.recipients.select_related("carrier"),
+    }
+
+
+class StepView(generic.FormView):
+    """One step of the flow. Subclasses implement `perform(form)`; failures keep the task where it was."""
+
+    template_name = "dispatch/step.html"
+    form_class = ConfirmForm
+    submit_label = _("Thực hiện")
+    done_message = _("Đã thực hiện.")
+
+    @property
+    def process(self) -> DispatchProcess:
+        return self.request.activation.process
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(document_context(self.process))
+        context["submit_label"] = self.submit_label
+        context["step_template"] = f"dispatch/steps/{self.request.activation.flow_task.name}.html"
+        return context
+
+    def perform(self, form) -> None:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.perform(form)
+        except services.DispatchError as exc:
+            messages.error(self.request, exc.message)
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        self.request.activation.execute()
+        messages.success(self.request, self.done_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_url(self) -> str:
+        return reverse("dispatch:detail", args=[self.process.pk])
+
+
+class StartDraftView(generic.FormView):
+    template_name = "dispatch/draft.html"
+    form_class = DraftForm
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.author = self.request.user
+        return form
+
+    def form_valid(self, form):
+        activation = self.request.activation
+        try:
+            process = services.start_draft(process=activation.process, author=self.request.user, data=form.draft_data())
+            _save_attachment(form, process, self.request.user)
+        except services.DispatchError as exc:
+            transaction.set_rollback(True)
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        activation.execute()
+        messages.success(self.request, _("Đã tạo dự thảo. Bạn có thể tiếp tục sửa, xem bản PDF và trình duyệt."))
+        draft_task = process.task_set.filter(status=STATUS.ASSIGNED).first()
+        if draft_task is not None:
+            return HttpResponseRedirect(draft_task.flow_task.reverse("execute", args=[process.pk, draft_task.pk]))
+        return redirect("dispatch:detail", process.pk)
+
+
+def _save_attachment(form: DraftForm, process: DispatchProcess, user) -> None:
+    upload = form.cleaned_data.get("attachment")
+    if upload:
+        services.add_attachment(
+            process=process,
+            user=user,
+            data=upload.read(),
+            filename=upload.name,
+            title=form.cleaned_data.get("attachment_title") or upload.name,
+        )
+
+
+class DraftView(StepView):
+    """Edit, save, preview the DỰ THẢO PDF, and submit. Only "submit" completes the task."""
+
+    template_name = "dispatch/draft.html"
+    form_class = DraftForm
+
+    def get_initial(self):
+        return DraftForm.initial_from(self.process)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.author = self.request.user
+        return form
+
+    def form_valid(self, form):
+        action = self.request.POST.get("action", "save")
+        process, user = self.process, self.request.user
+        here = self.request.get_full_path()
+        try:
+            services.save_draft(process=process, user=user, data=form.draft_data())
+            _save_attachment(form, process, user)
+        except services.DispatchError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        try:
+            if action == "preview":
+                services.render_draft_preview(process=process, user=user)
+                messages.success(self.request, _("Đã lưu và tạo bản PDF dự thảo."))
+                return HttpResponseRedirect(here)
+            if action == "submit":
+                services.submit_draft(process=process, user=user)
+                self.request.activation.execute()
+                messages.success(self.request, _("Đã trình dự thảo lên trưởng phòng."))
+                return HttpResponseRedirect(self.get_success_url())
+        except services.DispatchError as exc:
+            messages.error(self.request, _("Đã lưu dự thảo, nhưng: %(reason)s") % {"reason": exc.message})
+            return HttpResponseRedirect(here)
+        messages.success(self.request, _("Đã lưu dự thảo."))
+        return HttpResponseRedirect(here)
+
+
+class ReviewView(StepView):
+    form_class = DecisionForm
+    submit_label = _("Ghi ý kiến")
+
+    def perform(self, form) -> None:
+        comment = services.review_dispatch(
+            process=self.process,
+            user=self.request.user,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
+        self.done_message = (
+            _("Đã đồng ý, chuyển lãnh đạo duyệt.")
+            if comment.decision == services.APPROVED
+            else _("Đã trả lại dự thảo cho người soạn thảo.")
+        )
+
+
+class ApproveView(StepView):
+    form_class = DecisionForm
+    submit_label = _("Ghi ý kiến")
+
+    def perform(self, form) -> None:
+        comment = services.approve_dispatch(
+            process=self.process,
+            user=self.request.user,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
+        self.done_message = (
+            _("Đã duyệt, chuyển văn thư cấp số.")
+            if comment.decision == services.APPROVED
+            else _("Đã trả lại dự thảo cho người soạn thảo.")
+        )
+
+
+class NumberView(StepView):
+    form_class = NumberForm
+    submit_label = _("Cấp số và tạo bản chính")
+
+    def perform(self, form) -> None:
+        services.number_dispatch(
+            process=self.process, user=self.request.user, issued_date=form.cleaned_data["issued_date"]
+        )
+        self.done_message = _("Đã cấp số %(number)s.") % {"number": self.process.number}
+
+
+class SignView(StepView):
+    submit_label = _("Ký số")
+    done_message = _("Đã ký số văn bản.")
+
+    def perform(self, form) -> None:
+        services.sign_dispatch(process=self.process, user=self.request.user)
+
+
+class SealView(StepView):
+    submit_label = _("Ký số cơ quan (đóng dấu)")
+    done_message = _("Đã ký số của cơ quan lên văn bản.")
+
+    def perform(self, form) -> None:
+        services.seal_dispatch(process=self.process, user=self.request.user)
+
+
+class SendView(StepView):
+    submit_label = _("Phát hành")
+    done_message = _("Đã phát hành văn bản tới các nơi nhận.")
+
+    def perform(self, form) -> None:
+        services.send_dispatch(process=self.process, user=self.request.user)
+
+
+# --- pages at /van-ban-di/ --------------------------------------------------------------------------------------
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    rows = selectors.tasks_for(request.user)
+    dispatches = selectors.visible_dispatches(request.user)[:100] if selectors.is_staff_reader(request.user) else []
+    from .flows import DispatchFlow
+
+    can_start = DispatchFlow.start.can_execute(request.user)
+    return render(
+        request,
+        "dispatch/task_list.html",
+        {
+            "rows": rows,
+            "dispatches": dispatches,
+            "start_url": DispatchFlow.start.reverse("execute") if can_start else "",
+        },
+    )
+
+
+def execute_url(task: Task) -> str:
+    return task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+
+
+@login_required
+@require_POST
+def take_task(request: HttpRequest, task_pk: int) -> HttpResponse:
+    """Take a queued task (viewflow's assign) and go straight to its form."""
+    from .flows import DispatchFlow
+
+    task = get_object_or_404(Task, pk=task_pk, process__flow_class=DispatchFlow)
+    if task.owner_id == request.user.pk:
+        return HttpResponseRedirect(execute_url(task))
+    if not task.flow_task.can_assign(request.user, task):
+        if task.owner_id is not None:
+            messages.info(request, _("Việc này đã có người nhận."))
+            return redirect("dispatch:tasks")
+        raise PermissionDenied
+    with transaction.atomic(), task.activation() as activation:
+        try:
+            activation.assign(request.user)
+        except TransitionNotAllowed:
+            messages.info(request, _("Việc này đã có người nhận."))
+            return redirect("dispatch:tasks")
+    return HttpResponseRedirect(execute_url(task))
+
+
+def _process_for_reader(request: HttpRequest, pk: int) -> DispatchProcess:
+    process = get_object_or_404(DispatchProcess, pk=pk)
+    if not selectors.is_staff_reader(request.user):
+        raise PermissionDenied
+    return process
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    process = get_object_or_404(DispatchProcess, pk=pk)
+    if not selectors.is_staff_reader(request.user):
+        recipient = selectors.inbox_for(request.user).filter(process=process).first()
+        if recipient is None:
+            raise PermissionDenied
+        return redirect("dispatch:inbox_item", recipient.pk)
+    task = selectors.open_task_for(process)
+    context = document_context(process)
+    context.update(
+        {
+            "trail": trail_for(process),
+            "open_task": task,
+            "task_url": execute_url(task) if task is not None and task.owner_id == request.user.pk else "",
+            "can_take": task is not None and task.owner_id is None and task.flow_task.can_assign(request.user, task),
+        }
+    )
+    return render(request, "dispatch/detail.html", context)
+
+
+def _file_response(stored, *, filename: str) -> FileResponse:
+    return FileResponse(
+        stored.file.open("rb"), as_attachment=False, filename=filename, content_type=stored.content_type
+    )
+
+
+@login_required
+def download_revision(request: HttpRequest, pk: int, revision_pk: int) -> HttpResponse:
+    """Any revision for staff readers; a recipient gets only the issued (sealed) revision of what was sent to it."""
+    process = get_object_or_404(DispatchProcess, pk=pk)
+    revision = get_object_or_404(DispatchRevision, pk=revision_pk, process=process)
+    if not selectors.is_staff_reader(request.user):
+        if (
+            revision.kind != DispatchRevision.Kind.SEALED
+            or not selectors.inbox_for(request.user).filter(process=process).exists()
+        ):
+            raise PermissionDenied
+    want_docx = request.GET.get("format") == "docx"
+    stored = revision.docx if want_docx else revision.pdf
+    if stored is None:
+        raise Http404
+    services.record_download(process=process, revision=stored, user=request.user)
+    return _file_response(stored, filename=stored.filename or f"{process.pk}-{revision.pk}")
+
+
+@login_required
+def download_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    process = get_object_or_404(DispatchProcess, pk=pk)
+    attachment = get_object_or_404(DispatchAttachment, pk=attachment_pk, process=process)
+    if not selectors.is_staff_reader(request.user) and not (
+        process.sent_at and selectors.inbox_for(request.user).filter(process=process).exists()
+    ):
+        raise PermissionDenied
+    services.record_download(process=process, revision=attachment.file, user=request.user)
+    return _file_response(attachment.file, filename=attachment.file.filename or attachment.title)
+
+
+@login_required
+def edxml_package(request: HttpRequest, pk: int, recipient_pk: int) -> HttpResponse:
+    process = _process_for_reader(request, pk)
+    recipient = get_object_or_404(DispatchRecipient, pk=recipient_pk, process=process)
+    try:
+        data = edxml.build_package(process=process, recipient=recipient)
+    except services.DispatchError as exc:
+        messages.error(request, exc.message)
+        return redirect("dispatch:detail", process.pk)
+    services.record_download(
+        process=process, revision=process.latest_revision(DispatchRevision.Kind.SEALED), user=request.user
+    )
+    response = HttpResponse(data, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{edxml.package_filename(process, recipient)}"'
+    return response
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "dispatch/inbox.html", {"items": selectors.inbox_for(request.user)})
+
+
+@login_required
+def inbox_item(request: HttpRequest, recipient_pk: int) -> HttpResponse:
+    recipient = get_object_or_404(selectors.inbox_for(request.user), pk=recipient_pk)
+    if request.method == "POST":
+        services.acknowledge(recipient=recipient, user=request.user)
+        messages.success(request, _("Đã xác nhận đã nhận văn bản."))
+        return redirect("dispatch:inbox_item", recipient.pk)
+    services.mark_opened(recipient=recipient, user=request.user)
+    process = recipient.process
+    return render(
+        request,
+        "dispatch/inbox_item.html",
+        {
+            "recipient": recipient,
+            "process": process,
+            "issued": process.latest_revision(DispatchRevision.Kind.SEALED),
+            "attachments": process.attachments.select_related("file"),
+        },
+    )
+
+
+@login_required
+def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two-step signing for a leader whose key is on a token: upload the certificate, sign, paste the value."""
+    from .flows import DispatchFlow
+
+    process = get_object_or_404(DispatchProcess, pk=pk)
+    task = Task.objects.filter(process=process, flow_task=DispatchFlow.sign, status=STATUS.ASSIGNED).first()
+    if task is None or not task.flow_task.can_execute(request.user, task):
+        raise PermissionDenied
+    external = process.external_signatures.filter(created_by=request.user, finished_at__isnull=True).last()
+    prepare_form = ExternalPrepareForm()
+    finish_form = ExternalFinishForm()
+    if request.method == "POST" and "certificate" in request.FILES:
+        prepare_form = ExternalPrepareForm(request.POST, request.FILES)
+        if prepare_form.is_valid():
+            try:
+                external = services.prepare_external_signing(
+                    process=process, user=request.user, certificate_der=prepare_form.cleaned_data["certificate"]
+                )
+            except services.DispatchError as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("dispatch:external_sign", process.pk)
+    elif request.method == "POST" and external is not None:
+        finish_form = ExternalFinishForm(request.POST)
+        if finish_form.is_valid():
+            try:
+                _finish_external(request, process, task, external, finish_form.cleaned_data["signature"])
+            except services.DispatchError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Đã ký số văn bản."))
+                return redirect("dispatch:detail", process.pk)
+    return render(
+        request,
+        "dispatch/external_sign.html",
+        {
+            "process": process,
+            "external": external,
+            "to_sign": _to_sign(external),
+            "prepare_form": prepare_form,
+            "finish_form": finish_form,
+        },
+    )
+
+
+def _to_sign(external: ExternalSignature | None) -> str:
+    if external is None:
+        return ""
+    import base64
+
+    value = services._from_json(external.state)
+    for key in ("signed_attrs", "data_to_sign", "digest", "to_sign"):
+        if isinstance(value, dict) and key in value:
+            item = value[key]
+            return base64.b64encode(item).decode() if isinstance(item, bytes) else str(item)
+    return ""
+
+
+def _finish_external(request, process: DispatchProcess, task: Task, external: ExternalSignature, value: bytes) -> None:
+    with transaction.atomic(), task.activation() as activation:
+        services.finish_external_signing(process=process, external=external, user=request.user, signature_value=value)
+        activation.start(request)
+        activation.execute()
+
+
+__all__ = [
+    "ApproveView",
+    "DraftView",
+    "NumberView",
+    "ReviewView",
+    "SealView",
+    "SendView",
+    "SignView",
+    "StartDraftView",
+]
