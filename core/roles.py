@@ -32,19 +32,37 @@ _INTERNAL = [*_ADMIN_ACCESS, "wagtaildocs.add_document", "wagtailimages.add_imag
 _DISPATCH_READ = ["dispatch.view_dispatchprocess"]
 _DISPATCH_DRAFT = ["dispatch.can_start_dispatchprocess", "dispatch.can_draft_dispatchprocess"]
 
+# Pledge campaign: staff run campaigns and the registry; leadership and clerks watch them.
+_PLEDGES_READ = ["pledges.view_campaign", "pledges.view_carrier", "pledges.view_pledge", "pledges.view_pledgeprocess"]
+_PLEDGES_RUN = [
+    *_PLEDGES_READ,
+    "pledges.add_campaign",
+    "pledges.change_campaign",
+    "pledges.add_carrier",
+    "pledges.change_carrier",
+]
+
 # Each app adds the permissions its steps need under the roles that perform them.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.STAFF: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT],
-    Role.HEAD_OF_UNIT: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT, "dispatch.can_review_dispatchprocess"],
+    Role.STAFF: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT, *_PLEDGES_RUN],
+    Role.HEAD_OF_UNIT: [
+        *_INTERNAL,
+        *_DISPATCH_READ,
+        *_DISPATCH_DRAFT,
+        "dispatch.can_review_dispatchprocess",
+        *_PLEDGES_RUN,
+    ],
     Role.LEADERSHIP: [
         *_INTERNAL,
         *_DISPATCH_READ,
+        *_PLEDGES_READ,
         "dispatch.can_approve_dispatchprocess",
         "dispatch.can_sign_dispatchprocess",
     ],
     Role.CLERK: [
         *_INTERNAL,
         *_DISPATCH_READ,
+        *_PLEDGES_READ,
         "dispatch.can_number_dispatchprocess",
         "dispatch.can_seal_dispatchprocess",
         "dispatch.can_send_dispatchprocess",

@@ -238,6 +238,13 @@ VANTHU_DISPATCH_SEAL_LEVEL = env("VANTHU_DISPATCH_SEAL_LEVEL", default="B-LT")
 VANTHU_DISPATCH_SEAL_KEY = env("VANTHU_DISPATCH_SEAL_KEY", default="org-seal")
 VANTHU_DISPATCH_DEADLINE_HOURS = {"": 72, "khan": 24, "thuong-khan": 8, "hoa-toc": 2}
 VANTHU_EDXML_ORGAN_ID = env("VANTHU_EDXML_ORGAN_ID", default="000.00.00.H41")  # unconfirmed: set the real code
+# pledges: the system key behind the OTP-confirmed stamp, the department's seal, levels, e-mail retries
+VANTHU_PLEDGES_SYSTEM_KEY = env("VANTHU_PLEDGES_SYSTEM_KEY", default="org-system")
+VANTHU_PLEDGES_SEAL_KEY = env("VANTHU_PLEDGES_SEAL_KEY", default="org-seal")
+VANTHU_PLEDGES_SIMPLE_LEVEL = env("VANTHU_PLEDGES_SIMPLE_LEVEL", default="B-B")  # the countersignature adds B-LT
+VANTHU_PLEDGES_COUNTERSIGN_LEVEL = env("VANTHU_PLEDGES_COUNTERSIGN_LEVEL", default="B-LT")
+VANTHU_PLEDGES_EMAIL_RETRIES = env.int("VANTHU_PLEDGES_EMAIL_RETRIES", default=3)
+VANTHU_PLEDGES_EMAIL_RETRY_DELAY = env.float("VANTHU_PLEDGES_EMAIL_RETRY_DELAY", default=2.0)
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

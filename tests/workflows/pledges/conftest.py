@@ -1,0 +1,100 @@
+"""Fixtures of the pledge tests: a small registry, a running campaign, pledges issued with real rendered PDFs.
+
+Rendering goes through LibreOffice once per carrier identity per session; later tests reuse those real PDFs
+(`RENDERED`) and only store and register them again in their own transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from core.roles import Role
+from workflows.pledges import services
+from workflows.pledges.models import Campaign, Carrier, OtpChallenge, Pledge
+
+RENDERED: dict[tuple, services.RenderedPledge] = {}
+
+CARRIERS = (
+    ("Bưu điện tỉnh Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100001", "Thành phố Lạng Sơn", "Nguyễn Văn Bình"),
+    ("Viettel Post Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100002", "Cao Lộc", "Hoàng Thị Lan"),
+    ("Bưu cục Tràng Định", Carrier.Kind.POST_OFFICE, "4900100003", "Tràng Định", "Lương Văn Tú"),
+)
+
+
+@pytest.fixture
+def carriers(db):
+    made = []
+    for index, (name, kind, tax, district, rep) in enumerate(CARRIERS):
+        made.append(
+            Carrier.objects.create(
+                name=name,
+                kind=kind,
+                tax_code=tax,
+                licence_number=f"{100 + index}/GP-BTTTT",
+                address=f"Số {index + 1} đường Trần Đăng Ninh, {district}",
+                district=district,
+                representative=rep,
+                representative_title="Giám đốc",
+                email=f"dn{index}@example.vn",
+                phone="0205 3870 000",
+            )
+        )
+    return made
+
+
+@pytest.fixture
+def campaign(db, make_user):
+    staff = make_user(Role.STAFF, username="chuyenvien")
+    return Campaign.objects.create(
+        title="Nói không với hàng lậu, hàng cấm qua đường bưu chính 2026",
+        slug="noi-khong-2026",
+        status=Campaign.Status.RUNNING,
+        opens_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() + timedelta(days=30),
+        created_by=staff,
+    )
+
+
+@pytest.fixture
+def issue(signing_keys, settings):
+    settings.VANTHU_PLEDGES_EMAIL_RETRY_DELAY = 0
+
+    def _issue(pledge: Pledge) -> Pledge:
+        key = (pledge.carrier.name, pledge.carrier.tax_code, pledge.carrier.representative, pledge.campaign.pledge_body)
+        if key not in RENDERED:
+            RENDERED[key] = services.render_pledge(pledge=pledge)
+        return services.record_issued_pdf(pledge=pledge, rendered=RENDERED[key])
+
+    return _issue
+
+
+@pytest.fixture
+def pledges(campaign, carriers, issue):
+    return [issue(Pledge.objects.create(campaign=campaign, carrier=c)) for c in carriers]
+
+
+def last_code(to: str) -> str:
+    """The OTP in the newest e-mail sent to `to` (locmem backend)."""
+    for message in reversed(mail.outbox):
+        if to in message.to:
+            match = re.search(r"\b(\d{6})\b", message.body)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no OTP sent to {to}")
+
+
+def fresh_sign_code(pledge: Pledge) -> str:
+    OtpChallenge.objects.filter(pledge=pledge).update(created_at=timezone.now() - timedelta(minutes=2))
+    services.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN)
+    return last_code(pledge.carrier.email)
+
+
+@pytest.fixture
+def helpers():
+    return SimpleNamespace(last_code=last_code, fresh_sign_code=fresh_sign_code)

@@ -1,0 +1,80 @@
+"""Method a end to end through the services: real rendering, real pyHanko signatures, independent pdfsig."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from signing import services as signing
+from signing.devpki import signature_png
+from workflows.pledges import services
+from workflows.pledges.flows import PledgeFlow
+from workflows.pledges.models import Pledge
+
+
+def _pdfsig(data: bytes, tmp_path) -> str:
+    path = tmp_path / "x.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+
+
+def test_simple_signature_is_sealed_countersigned_and_certified(pledges, helpers, tmp_path):
+    pledge = pledges[0]
+    code = helpers.fresh_sign_code(pledge)
+    outcome = services.sign_simple(
+        pledge=pledge, typed_name="nguyen van binh", signature_png=signature_png("Bình"), code=code
+    )
+    assert not outcome.already
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.SIGNED and pledge.method == Pledge.Method.SIMPLE
+    # immediate task backend: the countersignature and the certificate are done
+    assert pledge.countersigned_pdf_id and pledge.certificate_pdf_id, pledge.countersign_error
+    sealed = pledge.countersigned_pdf.read()
+    report = signing.validate_pdf(sealed)
+    assert [s.intact and s.valid and s.trusted for s in report.signatures] == [True, True]
+    assert "Hệ thống văn thư" in report.signatures[0].signer_common_name
+    assert signing.base_revision(sealed, 0) == pledge.issued_pdf.read()
+    out = _pdfsig(sealed, tmp_path)
+    assert out.count("Signature Validation: Signature is Valid.") == 2, out
+    cert = signing.validate_pdf(pledge.certificate_pdf.read())
+    assert cert.signatures and cert.signatures[0].trusted
+    tasks = Task.objects.filter(process=pledge.process)
+    assert {t.flow_task for t in tasks if t.status == STATUS.DONE} >= {PledgeFlow.respond, PledgeFlow.countersign}
+    pledge.process.refresh_from_db()
+    assert pledge.process.status == "DONE"
+
+
+def test_double_submit_signs_once(pledges, helpers):
+    pledge = pledges[0]
+    code = helpers.fresh_sign_code(pledge)
+    first = services.sign_simple(
+        pledge=pledge, typed_name="Nguyễn Văn Bình", signature_png=signature_png("B"), code=code
+    )
+    second = services.sign_simple(
+        pledge=pledge, typed_name="Nguyễn Văn Bình", signature_png=signature_png("B"), code=code
+    )
+    assert not first.already and second.already
+    pledge.refresh_from_db()
+    assert Task.objects.filter(process=pledge.process, flow_task=PledgeFlow.respond).count() == 1
+
+
+def test_typed_name_must_be_the_representative(pledges, helpers):
+    pledge = pledges[0]
+    code = helpers.fresh_sign_code(pledge)
+    with pytest.raises(services.PledgeError, match="người đại diện"):
+        services.sign_simple(pledge=pledge, typed_name="Ai Đó", signature_png=signature_png("x"), code=code)
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.PENDING
+
+
+def test_decline_ends_the_process(pledges):
+    pledge = pledges[1]
+    services.decline(pledge=pledge, reason="Đơn vị đã ngừng hoạt động tại địa bàn")
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.DECLINED
+    pledge.process.refresh_from_db()
+    assert pledge.process.status == "DONE"
+    assert Task.objects.filter(process=pledge.process, flow_task=PledgeFlow.declined).exists()

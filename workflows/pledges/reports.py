@@ -1,0 +1,122 @@
+"""Campaign exports for staff and the ministry: an XLSX workbook and an ND30 report (báo cáo) as DOCX/PDF."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.organisation import organisation_info
+from workflows.pledges import selectors
+from workflows.pledges.models import Campaign, Pledge
+
+
+class ReportError(Exception):
+    pass
+
+
+def campaign_xlsx(campaign: Campaign) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "Tổng hợp"
+    summary.append([campaign.title])
+    summary["A1"].font = Font(bold=True, size=13)
+    summary.append([])
+    header = ["", "Đã ký", "Chờ ký", "Từ chối", "Không gửi được thư", "Tổng"]
+    for title, rows in (
+        ("Theo huyện/thành phố", selectors.breakdown_by_district(campaign)),
+        ("Theo loại", selectors.breakdown_by_kind(campaign)),
+    ):
+        summary.append([title])
+        summary.cell(summary.max_row, 1).font = Font(bold=True)
+        summary.append(header)
+        for r in rows:
+            summary.append([r.label, r.signed, r.pending, r.declined, r.bounced, r.total])
+        summary.append([])
+    detail = workbook.create_sheet("Chi tiết")
+    detail.append(
+        [
+            "Tên",
+            "Loại",
+            "Huyện/thành phố",
+            "Mã số thuế",
+            "Trạng thái",
+            "Cách ký",
+            "Thời điểm ký",
+            "Sở xác nhận",
+            "Lý do từ chối",
+        ]
+    )
+    for p in campaign.pledges.select_related("carrier").order_by("carrier__district", "carrier__name"):
+        detail.append(
+            [
+                p.carrier.name,
+                p.carrier.get_kind_display(),
+                p.carrier.district,
+                p.carrier.tax_code,
+                p.get_status_display(),
+                p.get_method_display() if p.method else "",
+                timezone.localtime(p.signed_at).strftime("%d/%m/%Y %H:%M") if p.signed_at else "",
+                timezone.localtime(p.countersigned_at).strftime("%d/%m/%Y %H:%M") if p.countersigned_at else "",
+                p.declined_reason,
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def report_data(campaign: Campaign) -> dict:
+    totals = selectors.dashboard_totals(campaign)
+    org = organisation_info()
+    body = [
+        _(
+            "Thực hiện Chỉ thị số 28/CT-BTTTT ngày 08/5/2020 của Bộ Thông tin và Truyền thông, %(agency)s đã tổ chức "
+            "cho các doanh nghiệp, điểm phục vụ bưu chính trên địa bàn ký cam kết «%(subject)s». Kết quả như sau:"
+        )
+        % {"agency": (org.get("agency") or "").capitalize(), "subject": campaign.pledge_subject},
+        _("1. Tổng số đơn vị được mời: %(n)d; đã ký: %(s)d; chưa ký: %(p)d; từ chối: %(d)d; không gửi được thư: %(b)d.")
+        % {"n": totals.total, "s": totals.signed, "p": totals.pending, "d": totals.declined, "b": totals.bounced},
+        _("2. Kết quả theo huyện/thành phố:"),
+    ]
+    body += [
+        f"- {r.label}: {r.signed}/{r.total} đơn vị đã ký" + (f", {r.declined} từ chối" if r.declined else "") + ";"
+        for r in selectors.breakdown_by_district(campaign)
+    ]
+    body.append(_("3. Kết quả theo loại:"))
+    body += [f"- {r.label}: {r.signed}/{r.total} đơn vị đã ký;" for r in selectors.breakdown_by_kind(campaign)]
+    methods = {
+        label: campaign.pledges.filter(status=Pledge.Status.SIGNED, method=value).count()
+        for value, label in Pledge.Method.choices
+    }
+    body.append(_("4. Hình thức ký: ") + "; ".join(f"{k}: {v}" for k, v in methods.items()) + ".")
+    body.append(
+        _("Các bản cam kết đã ký được lưu trữ điện tử, có mã xác thực để tra cứu công khai trên Cổng thông tin của Sở.")
+    )
+    return {
+        "number": "",
+        "issued_date": timezone.localdate().isoformat(),
+        "subject": _("Kết quả ký cam kết «%(subject)s»") % {"subject": campaign.pledge_subject},
+        "addressees": ["Bộ Thông tin và Truyền thông"],
+        "body": body,
+        "signer": {"authority": "KT. GIÁM ĐỐC", "title": "PHÓ GIÁM ĐỐC", "name": ""},
+        "recipients": ["Bộ Thông tin và Truyền thông (để b/c)", "UBND tỉnh (để b/c)", "Lưu: VT, TTr."],
+        "verification_url": "",
+    }
+
+
+def campaign_report(*, campaign: Campaign, user=None):
+    """The ND30 report as a draft (the number and signature come through the dispatch flow)."""
+    from templates_docs.errors import DocumentError
+    from templates_docs.services import render_document
+
+    try:
+        return render_document(
+            doc_type="bao-cao", data=report_data(campaign), organisation=organisation_info(), draft=True
+        )
+    except DocumentError as exc:
+        raise ReportError(_("Không tạo được báo cáo: %(e)s") % {"e": getattr(exc, "user_message", exc)}) from exc

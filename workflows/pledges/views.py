@@ -1,0 +1,497 @@
+"""Thin views. Carrier pages load only the pledge this visitor unlocked; staff pages need campaign permissions."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.audit import log_action
+from core.files import store_file
+from core.models import StoredFile
+from workflows.pledges import registry, reports, selectors, services
+from workflows.pledges.forms import (
+    CampaignForm,
+    CorrectionForm,
+    DeclineForm,
+    ImportForm,
+    OtpForm,
+    Pkcs12Form,
+    SimpleSignForm,
+    UploadForm,
+)
+from workflows.pledges.models import Campaign, Carrier, CorrectionRequest, OtpChallenge, OutgoingEmail, Pledge
+
+# --- carrier pages -----------------------------------------------------------------------------
+
+
+def invitation(request, token: str):
+    """The one-time link: prove control of the registered e-mail with an OTP, then open the pledge."""
+    try:
+        pledge = services.pledge_for_token(token=token)
+    except services.PledgeError as exc:
+        return render(request, "pledges/carrier/link_error.html", {"message": exc.message}, status=410)
+    form = OtpForm()
+    code_sent = pledge.otp_challenges.filter(purpose=OtpChallenge.Purpose.ACCESS, consumed_at__isnull=True).exists()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send":
+                services.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, client=services._client(request))
+                messages.success(
+                    request, _("Đã gửi mã tới %(to)s.") % {"to": services._mask_email(pledge.carrier.email)}
+                )
+                return redirect("pledges:invitation", token=token)
+            form = OtpForm(request.POST)
+            if form.is_valid():
+                pledge = services.verify_access(request=request, token=token, code=form.cleaned_data["code"])
+                return redirect("pledges:pledge", public_id=pledge.public_id)
+        except services.PledgeError as exc:
+            form.add_error(None, exc.message)
+    context = {
+        "pledge": pledge,
+        "form": form,
+        "code_sent": code_sent,
+        "masked_email": services._mask_email(pledge.carrier.email),
+    }
+    return render(request, "pledges/carrier/invitation.html", context)
+
+
+def carrier_pledge(view):
+    """Load the pledge named in the URL only if this visitor may act on it; anyone else gets 404."""
+
+    @wraps(view)
+    def wrapper(request, public_id, *args, **kwargs):
+        pledge = services.visible_pledge(request=request, public_id=public_id)
+        if pledge is None:
+            raise Http404(_("Không tìm thấy bản cam kết."))
+        return view(request, pledge, *args, **kwargs)
+
+    return wrapper
+
+
+def _answer_or_error(request, pledge: Pledge, form, call):
+    try:
+        outcome = call()
+    except services.PledgeError as exc:
+        form.add_error(None, exc.message)
+        return None
+    if outcome.already:
+        messages.info(request, _("Bản cam kết đã được trả lời trước đó; không ký lại."))
+    return redirect("pledges:pledge", public_id=pledge.public_id)
+
+
+@carrier_pledge
+def pledge_detail(request, pledge: Pledge):
+    context = {
+        "pledge": pledge,
+        "carrier": pledge.carrier,
+        "open_corrections": pledge.corrections.filter(status=CorrectionRequest.Status.OPEN),
+        "can_answer": pledge.status == Pledge.Status.PENDING and _campaign_open(pledge),
+    }
+    return render(request, "pledges/carrier/pledge.html", context)
+
+
+def _campaign_open(pledge: Pledge) -> bool:
+    try:
+        services.check_campaign_open(pledge)
+    except services.PledgeError:
+        return False
+    return True
+
+
+def _pending_or_redirect(request, pledge: Pledge):
+    if pledge.status != Pledge.Status.PENDING or not _campaign_open(pledge):
+        messages.info(request, _("Bản cam kết không còn chờ ký."))
+        return redirect("pledges:pledge", public_id=pledge.public_id)
+    return None
+
+
+@carrier_pledge
+def sign_simple(request, pledge: Pledge):
+    if (response := _pending_or_redirect(request, pledge)) is not None:
+        return response
+    form = SimpleSignForm(initial={"typed_name": ""})
+    if request.method == "POST":
+        if request.POST.get("action") == "send":
+            try:
+                services.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client=services._client(request))
+                messages.success(
+                    request, _("Đã gửi mã tới %(to)s.") % {"to": services._mask_email(pledge.carrier.email)}
+                )
+            except services.PledgeError as exc:
+                messages.error(request, exc.message)
+            form = SimpleSignForm(initial={"typed_name": request.POST.get("typed_name", "")})
+        else:
+            form = SimpleSignForm(request.POST)
+            if form.is_valid():
+                response = _answer_or_error(
+                    request,
+                    pledge,
+                    form,
+                    lambda: services.sign_simple(
+                        pledge=pledge,
+                        typed_name=form.cleaned_data["typed_name"],
+                        signature_png=form.cleaned_data["signature"],
+                        code=form.cleaned_data["code"],
+                        user=request.user,
+                        client=services._client(request),
+                    ),
+                )
+                if response is not None:
+                    return response
+    return render(request, "pledges/carrier/sign_simple.html", {"pledge": pledge, "form": form})
+
+
+@carrier_pledge
+def sign_pkcs12(request, pledge: Pledge):
+    if (response := _pending_or_redirect(request, pledge)) is not None:
+        return response
+    form = Pkcs12Form(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        response = _answer_or_error(
+            request,
+            pledge,
+            form,
+            lambda: services.sign_with_pkcs12(
+                pledge=pledge,
+                pkcs12=form.cleaned_data["certificate"].read(64 * 1024 + 1),
+                password=form.cleaned_data["password"],
+                user=request.user,
+                client=services._client(request),
+            ),
+        )
+        if response is not None:
+            return response
+    return render(request, "pledges/carrier/sign_pkcs12.html", {"pledge": pledge, "form": form})
+
+
+@carrier_pledge
+def upload_signed(request, pledge: Pledge):
+    if (response := _pending_or_redirect(request, pledge)) is not None:
+        return response
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["signed_pdf"]
+        if upload.size > settings.VANTHU_MAX_UPLOAD_BYTES:
+            form.add_error("signed_pdf", _("Tệp quá lớn."))
+        else:
+            response = _answer_or_error(
+                request,
+                pledge,
+                form,
+                lambda: services.accept_upload(
+                    pledge=pledge, data=upload.read(), user=request.user, client=services._client(request)
+                ),
+            )
+            if response is not None:
+                return response
+    return render(request, "pledges/carrier/upload.html", {"pledge": pledge, "form": form})
+
+
+@carrier_pledge
+def decline(request, pledge: Pledge):
+    if (response := _pending_or_redirect(request, pledge)) is not None:
+        return response
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        response = _answer_or_error(
+            request,
+            pledge,
+            form,
+            lambda: services.decline(
+                pledge=pledge, reason=form.cleaned_data["reason"], user=request.user, client=services._client(request)
+            ),
+        )
+        if response is not None:
+            return response
+    return render(request, "pledges/carrier/decline.html", {"pledge": pledge, "form": form})
+
+
+@carrier_pledge
+def correction(request, pledge: Pledge):
+    carrier = pledge.carrier
+    initial = {f: getattr(carrier, f) for f in registry.FIELDS if f != "kind"}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        note = data.pop("note", "")
+        try:
+            services.request_correction(pledge=pledge, changes=data, note=note, user=request.user)
+        except services.PledgeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Đã gửi đề nghị sửa thông tin tới Sở. Thông tin được cập nhật sau khi Sở duyệt.")
+            )
+            return redirect("pledges:pledge", public_id=pledge.public_id)
+    return render(request, "pledges/carrier/correction.html", {"pledge": pledge, "form": form})
+
+
+def _pdf_response(stored: StoredFile | None, filename: str, *, inline: bool = False):
+    if stored is None:
+        raise Http404(_("Tệp chưa có."))
+    response = FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=not inline)
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response["X-Content-SHA256"] = stored.sha256
+    return response
+
+
+@carrier_pledge
+def download(request, pledge: Pledge, kind: str):
+    if kind == "ban-cam-ket":
+        return _pdf_response(pledge.issued_pdf, f"ban-cam-ket-{pledge.public_id}.pdf", inline="xem" in request.GET)
+    if kind == "da-ky":
+        stored = pledge.countersigned_pdf or pledge.signed_pdf
+        return _pdf_response(stored, f"ban-cam-ket-da-ky-{pledge.public_id}.pdf")
+    if kind == "giay-chung-nhan":
+        return _pdf_response(pledge.certificate_pdf, f"giay-chung-nhan-{pledge.public_id}.pdf")
+    raise Http404
+
+
+@login_required
+def my_pledges(request):
+    pledges = Pledge.objects.filter(carrier__users=request.user).select_related("campaign", "carrier")
+    return render(request, "pledges/carrier/my_pledges.html", {"pledges": pledges})
+
+
+# --- staff pages -------------------------------------------------------------------------------
+
+staff_required = permission_required("pledges.change_campaign", raise_exception=True)
+viewer_required = permission_required("pledges.view_campaign", raise_exception=True)
+
+
+@login_required
+@viewer_required
+def campaigns(request):
+    return render(
+        request,
+        "pledges/staff/campaigns.html",
+        {"campaigns": Campaign.objects.all(), "open_corrections": CorrectionRequest.objects.filter(status="open")},
+    )
+
+
+@login_required
+@permission_required("pledges.view_carrier", raise_exception=True)
+def carriers(request):
+    query = request.GET.get("q", "").strip()
+    items = Carrier.objects.all()
+    if query:
+        items = items.filter(name__icontains=query) | items.filter(tax_code__icontains=query)
+    return render(request, "pledges/staff/carriers.html", {"carriers": items[:500], "query": query})
+
+
+@login_required
+@permission_required(["pledges.add_carrier", "pledges.change_carrier"], raise_exception=True)
+def import_carriers(request):
+    """Upload → preview (nothing written) → confirm (all rows in one transaction, or none)."""
+    form = ImportForm()
+    preview = None
+    upload_id = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "apply":
+                stored = get_object_or_404(StoredFile, sha256=request.POST.get("upload", ""))
+                result = services.apply_import(data=stored.read(), filename=stored.filename, user=request.user)
+                messages.success(
+                    request,
+                    _("Đã nhập: %(new)d mới, %(changed)d cập nhật.")
+                    % {"new": len(result.new), "changed": len(result.changed)},
+                )
+                return redirect("pledges:carriers")
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                data = upload.read()
+                preview = registry.preview_import(data=data, filename=upload.name)
+                upload_id = store_file(data, filename=upload.name).sha256
+        except (registry.RegistryFileError, services.PledgeError) as exc:
+            form.add_error(None, str(exc))
+    return render(request, "pledges/staff/import.html", {"form": form, "preview": preview, "upload": upload_id})
+
+
+@login_required
+@permission_required("pledges.view_carrier", raise_exception=True)
+def export_carriers(request, fmt: str):
+    if fmt == "xlsx":
+        data, content_type = registry.export_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data, content_type = registry.export_csv(), "text/csv; charset=utf-8"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="danh-sach-doanh-nghiep.{fmt}"'
+    return response
+
+
+@login_required
+@permission_required("pledges.add_campaign", raise_exception=True)
+def campaign_create(request):
+    form = CampaignForm(request.POST or None, initial={"pledge_body": services.default_pledge_body()})
+    if request.method == "POST" and form.is_valid():
+        campaign = form.save(commit=False)
+        campaign.created_by = request.user
+        campaign.save()
+        form.save_m2m()
+        log_action("workflows.pledges.campaign_created", {"title": campaign.title}, request.user, obj=campaign)
+        return redirect("pledges:dashboard", slug=campaign.slug)
+    return render(request, "pledges/staff/campaign_form.html", {"form": form})
+
+
+@login_required
+@staff_required
+def campaign_edit(request, slug: str):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if campaign.status != Campaign.Status.DRAFT:
+        messages.error(request, _("Chỉ sửa được chiến dịch chưa bắt đầu."))
+        return redirect("pledges:dashboard", slug=slug)
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect("pledges:dashboard", slug=campaign.slug)
+    return render(request, "pledges/staff/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+@login_required
+@viewer_required
+def dashboard(request, slug: str):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    status = request.GET.get("status", "")
+    pledges = campaign.pledges.select_related("carrier").order_by("carrier__district", "carrier__name")
+    if status:
+        pledges = pledges.filter(status=status)
+    context = {
+        "campaign": campaign,
+        "totals": selectors.dashboard_totals(campaign),
+        "by_district": selectors.breakdown_by_district(campaign),
+        "by_kind": selectors.breakdown_by_kind(campaign),
+        "pledges": pledges,
+        "status_filter": status,
+        "statuses": Pledge.Status.choices,
+        "corrections": CorrectionRequest.objects.filter(pledge__campaign=campaign, status="open").select_related(
+            "pledge__carrier"
+        ),
+        "failed_emails": OutgoingEmail.objects.filter(pledge__campaign=campaign, status="failed")[:50],
+        "targets_count": services.campaign_targets(campaign).count() if campaign.status == "draft" else None,
+    }
+    return render(request, "pledges/staff/dashboard.html", context)
+
+
+@login_required
+@viewer_required
+def dashboard_data(request, slug: str):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    totals = selectors.dashboard_totals(campaign)
+    return JsonResponse(
+        {
+            "status": campaign.status,
+            "render_total": campaign.render_total,
+            "render_done": campaign.render_done,
+            "render_failed": campaign.render_failed,
+            "signed": totals.signed,
+            "pending": totals.pending,
+            "declined": totals.declined,
+            "bounced": totals.bounced,
+            "by_district": [r.__dict__ for r in selectors.breakdown_by_district(campaign)],
+        }
+    )
+
+
+@login_required
+@staff_required
+@require_POST
+def campaign_action(request, slug: str, action: str):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    try:
+        if action == "start":
+            count = services.start_campaign(campaign=campaign, user=request.user)
+            messages.success(request, _("Đã bắt đầu: đang chuẩn bị %(n)d bản cam kết.") % {"n": count})
+        elif action == "close":
+            services.close_campaign(campaign=campaign, user=request.user)
+            messages.success(request, _("Đã kết thúc chiến dịch."))
+        elif action == "remind":
+            if campaign.status != Campaign.Status.RUNNING:
+                raise services.PledgeError(_("Chỉ nhắc được khi chiến dịch đang diễn ra."))
+            count = services.remind_pending(campaign=campaign, user=request.user)
+            messages.success(request, _("Đã gửi nhắc tới %(n)d đơn vị.") % {"n": count})
+        else:
+            raise Http404
+    except services.PledgeError as exc:
+        messages.error(request, exc.message)
+    return redirect("pledges:dashboard", slug=slug)
+
+
+@login_required
+@staff_required
+@require_POST
+def pledge_action(request, pk: int, action: str):
+    pledge = get_object_or_404(Pledge.objects.select_related("campaign", "carrier"), pk=pk)
+    try:
+        if action == "resend":
+            services.check_campaign_open(pledge)
+            services.send_invitation(pledge=pledge, user=request.user)
+            messages.success(request, _("Đã gửi lại lời mời tới %(name)s.") % {"name": pledge.carrier.name})
+        elif action == "revoke":
+            services.revoke_invitation(pledge=pledge, user=request.user)
+            messages.success(request, _("Đã thu hồi lời mời của %(name)s.") % {"name": pledge.carrier.name})
+        else:
+            raise Http404
+    except services.PledgeError as exc:
+        messages.error(request, exc.message)
+    return redirect("pledges:dashboard", slug=pledge.campaign.slug)
+
+
+@login_required
+@staff_required
+@require_POST
+def correction_action(request, pk: int, action: str):
+    item = get_object_or_404(CorrectionRequest.objects.select_related("pledge__campaign"), pk=pk)
+    if action not in ("apply", "reject"):
+        raise Http404
+    services.handle_correction(correction=item, apply=action == "apply", user=request.user)
+    return redirect("pledges:dashboard", slug=item.pledge.campaign.slug)
+
+
+@login_required
+@viewer_required
+def staff_pledge_pdf(request, pk: int, kind: str):
+    pledge = get_object_or_404(Pledge, pk=pk)
+    stored = {
+        "ban-cam-ket": pledge.issued_pdf,
+        "da-ky": pledge.countersigned_pdf or pledge.signed_pdf,
+        "giay-chung-nhan": pledge.certificate_pdf,
+    }.get(kind)
+    return _pdf_response(stored, f"{kind}-{pledge.pk}.pdf")
+
+
+@login_required
+@viewer_required
+def campaign_export(request, slug: str, fmt: str):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if fmt == "xlsx":
+        data = reports.campaign_xlsx(campaign)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        filename = f"{campaign.slug}.xlsx"
+    elif fmt in ("docx", "pdf"):
+        try:
+            rendered = reports.campaign_report(campaign=campaign, user=request.user)
+        except reports.ReportError as exc:
+            messages.error(request, str(exc))
+            return redirect("pledges:dashboard", slug=slug)
+        data = rendered.docx if fmt == "docx" else rendered.pdf
+        content_type = (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            if fmt == "docx"
+            else "application/pdf"
+        )
+        filename = f"bao-cao-{campaign.slug}.{fmt}"
+    else:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-SHA256"] = hashlib.sha256(data).hexdigest()
+    return response
