@@ -7,6 +7,9 @@ from django.db import connection
 from core.roles import Role, sync_role_permissions
 from tests.factories import UserFactory
 
+# signing keys and a sample PDF for any app's tests (signing_pki, signing_keys)
+pytest_plugins = ["signing.testing"]
+
 
 @pytest.fixture
 def roles(db):

@@ -34,3 +34,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# signing: never the development PKI, its in-process TSA or its revocation answers
+SIGNING_DEV_PKI = False

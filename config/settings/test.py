@@ -19,3 +19,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT = tempfile.mkdtemp(prefix="vanthu-test-static-")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# signing: one development PKI per test session, generated on first use
+SIGNING_DEV_PKI_DIR = tempfile.mkdtemp(prefix="vanthu-test-pki-")
+SIGNING_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-signing-cache-")

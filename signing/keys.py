@@ -1,0 +1,152 @@
+"""Turning a `SigningKey` record into a pyHanko signer, parsed once per process and cached.
+
+Stock `SimpleSigner.load_pkcs12` re-parses the private key for every document (~40 ms each time, twice with the
+size-estimating dry run); here a key is loaded once and reused until its record or file changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import x509 as ax509
+from pyhanko.sign import signers
+
+from signing.errors import KeyUnavailable
+from signing.models import SigningKey
+
+__all__ = ["LoadedKey", "clear_key_cache", "load_key", "load_pkcs12_bytes"]
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple, LoadedKey]] = {}
+_pkcs11_sessions: dict[tuple, object] = {}
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    key_id: str
+    signer: signers.Signer
+    certificate_der: bytes
+    chain_der: list[bytes]
+
+    @property
+    def certificate(self) -> ax509.Certificate:
+        return ax509.Certificate.load(self.certificate_der)
+
+
+def clear_key_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def load_pkcs12_bytes(data: bytes, password: bytes | None, *, key_id: str = "in-memory") -> LoadedKey:
+    """Load a PKCS#12 in memory (nothing is written anywhere); wrong password or bad file -> KeyUnavailable."""
+    if not data:
+        raise KeyUnavailable("empty PKCS#12", user_message="Tệp chứng thư số (PKCS#12) rỗng.")
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password or None)
+    except Exception as exc:  # noqa: BLE001 - wrong password, corrupt file, unsupported algorithm
+        raise KeyUnavailable(
+            f"cannot open PKCS#12 for {key_id}: {type(exc).__name__}",
+            user_message="Không mở được tệp chứng thư số (PKCS#12): sai mật khẩu hoặc tệp hỏng.",
+        ) from exc
+    return _loaded(key_id, signer)
+
+
+def _loaded(key_id: str, signer: signers.Signer) -> LoadedKey:
+    cert = signer.signing_cert
+    chain = [c.dump() for c in signer.cert_registry if c.dump() != cert.dump()]
+    return LoadedKey(key_id=key_id, signer=signer, certificate_der=cert.dump(), chain_der=chain)
+
+
+def _pkcs12_password(record: SigningKey) -> bytes | None:
+    if record.pkcs12_password_env:
+        value = os.environ.get(record.pkcs12_password_env)
+        if value is None:
+            raise KeyUnavailable(f"environment variable {record.pkcs12_password_env} is not set for {record.key_id}")
+        return value.encode()
+    if record.pkcs12_password_file:
+        try:
+            return Path(record.pkcs12_password_file).read_bytes().strip()
+        except OSError as exc:
+            raise KeyUnavailable(f"cannot read the password file of {record.key_id}: {exc.strerror}") from exc
+    return None
+
+
+def _stamp(record: SigningKey) -> tuple:
+    mtime = None
+    if record.kind == SigningKey.Kind.PKCS12 and record.pkcs12_path:
+        try:
+            mtime = Path(record.pkcs12_path).stat().st_mtime_ns
+        except OSError:
+            mtime = None
+    return (record.pk, record.updated_at, mtime)
+
+
+def _load_pkcs12(record: SigningKey) -> LoadedKey:
+    try:
+        data = Path(record.pkcs12_path).read_bytes()
+    except OSError as exc:
+        raise KeyUnavailable(f"cannot read the PKCS#12 file of {record.key_id}: {exc.strerror}") from exc
+    return load_pkcs12_bytes(data, _pkcs12_password(record), key_id=record.key_id)
+
+
+def _load_pkcs11(record: SigningKey) -> LoadedKey:
+    from pyhanko.sign.pkcs11 import PKCS11Signer, TokenCriteria, open_pkcs11_session
+
+    pin = os.environ.get(record.pkcs11_pin_env) if record.pkcs11_pin_env else None
+    if record.pkcs11_pin_env and pin is None:
+        raise KeyUnavailable(f"environment variable {record.pkcs11_pin_env} is not set for {record.key_id}")
+    session_key = (record.pkcs11_module, record.pkcs11_token_label)
+    try:
+        session = _pkcs11_sessions.get(session_key)
+        if session is None:
+            session = open_pkcs11_session(
+                record.pkcs11_module, token_criteria=TokenCriteria(label=record.pkcs11_token_label), user_pin=pin
+            )
+            _pkcs11_sessions[session_key] = session
+        key_id = bytes.fromhex(record.pkcs11_key_id) if record.pkcs11_key_id else None
+        signer = PKCS11Signer(
+            session,
+            cert_label=record.pkcs11_key_label or None,
+            key_label=record.pkcs11_key_label or None,
+            key_id=key_id,
+            cert_id=key_id,
+            bulk_fetch=False,
+        )
+        # touching the certificate proves the token and the objects are there
+        _ = signer.signing_cert
+    except KeyUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - missing module/token, wrong PIN, no such object
+        _pkcs11_sessions.pop(session_key, None)
+        raise KeyUnavailable(
+            f"PKCS#11 key {record.key_id} unavailable: {type(exc).__name__}: {exc}",
+            user_message="Không dùng được thiết bị ký số (token/HSM): chưa cắm thiết bị, sai PIN hoặc không có khóa.",
+        ) from exc
+    return _loaded(record.key_id, signer)
+
+
+def load_key(key_id: str) -> LoadedKey:
+    """The signer for `key_id`, from the per-process cache when its record and file are unchanged."""
+    try:
+        record = SigningKey.objects.get(key_id=key_id, is_active=True)
+    except SigningKey.DoesNotExist:
+        raise KeyUnavailable(f"unknown or inactive signing key {key_id!r}") from None
+    stamp = _stamp(record)
+    with _lock:
+        hit = _cache.get(key_id)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    loaded = _load_pkcs11(record) if record.kind == SigningKey.Kind.PKCS11 else _load_pkcs12(record)
+    if bytes(record.certificate_der or b"") != loaded.certificate_der:
+        # update() leaves updated_at alone, so the cache stamp stays valid
+        SigningKey.objects.filter(pk=record.pk).update(certificate_der=loaded.certificate_der)
+    log.info("signing key %s loaded (%s)", key_id, record.kind)
+    with _lock:
+        _cache[key_id] = (stamp, loaded)
+    return loaded

@@ -1,0 +1,453 @@
+"""The public API of `signing`: sign, validate, key records and verification records.
+
+Callers pass plain data (bytes, ids, strings) and get bytes or a `ValidationReport`; every failure is a
+`signing.errors.SigningError` subclass with a Vietnamese `user_message`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from signing import engine
+from signing.appearance import AppearancePlan, prepared_font
+from signing.devpki import DevPki
+from signing.errors import InvalidInput
+from signing.keys import LoadedKey, load_key, load_pkcs12_bytes
+from signing.models import IssuedRevision, SigningKey
+from signing.validation import (
+    IsolatedValidator,
+    SignatureReport,
+    ValidationOptions,
+    ValidationReport,
+    base_revision_end,
+    validate_bytes,
+)
+
+__all__ = [
+    "APPEARANCES",
+    "LEVELS",
+    "SignatureReport",
+    "ValidationReport",
+    "base_revision",
+    "finish_external_signature",
+    "find_issued_revision",
+    "key_id_for_user",
+    "new_verification_code",
+    "prepare_external_signature",
+    "record_issued_revision",
+    "sign_pdf",
+    "sign_pdf_with_pkcs12",
+    "signed_revision",
+    "configured_trust_roots",
+    "dev_pki",
+    "validate_pdf",
+    "verification_url",
+]
+
+log = logging.getLogger(__name__)
+LEVELS = engine.LEVELS
+APPEARANCES = ("signature", "seal", "text", "none")
+_lock = threading.Lock()
+_validator: IsolatedValidator | None = None
+_tsa_cache: dict[str, object] = {}
+
+
+# --- environment from settings -------------------------------------------------------------------
+def dev_pki() -> DevPki | None:
+    """The development PKI when enabled (never under production settings) and initialised."""
+    return _dev_pki()
+
+
+def dev_timestamp_response(request):
+    """RFC 3161 answer of the development TSA (for the dev-only HTTP endpoint)."""
+    ts = _timestamper() if not getattr(settings, "SIGNING_TSA_URL", "") else None
+    if ts is None or _dev_pki() is None:
+        raise InvalidInput("the development TSA is disabled")
+    return ts.request_tsa_response(request)
+
+
+def _dev_pki() -> DevPki | None:
+    if not getattr(settings, "SIGNING_DEV_PKI", False):
+        return None
+    pki = DevPki(settings.SIGNING_DEV_PKI_DIR, base_url=settings.SITE_URL)
+    return pki if pki.exists() else None
+
+
+def _read_cert_file(path: str) -> list[bytes]:
+    from asn1crypto import pem
+
+    data = Path(path).read_bytes()
+    if pem.detect(data):
+        return [der for _type, _headers, der in pem.unarmor(data, multiple=True)]
+    return [data]
+
+
+def _normalise_roots(roots: list[bytes]) -> list[bytes]:
+    from asn1crypto import pem
+
+    out: list[bytes] = []
+    for root in roots:
+        if pem.detect(root):
+            out.extend(der for _t, _h, der in pem.unarmor(root, multiple=True))
+        else:
+            out.append(root)
+    return out
+
+
+def configured_trust_roots() -> list[bytes]:
+    """DER trust roots: `SIGNING_TRUST_ROOTS` files, plus the development root when the dev PKI is enabled."""
+    roots: list[bytes] = []
+    for path in getattr(settings, "SIGNING_TRUST_ROOTS", []):
+        roots.extend(_read_cert_file(path))
+    pki = _dev_pki()
+    if pki is not None:
+        roots.append(pki.root_der())
+    return roots
+
+
+def _timestamper():
+    url = getattr(settings, "SIGNING_TSA_URL", "")
+    if url:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        return HTTPTimeStamper(url, timeout=getattr(settings, "SIGNING_TSA_TIMEOUT", 10))
+    pki = _dev_pki()
+    if pki is None:
+        return None
+    key = str(pki.dir)
+    with _lock:
+        ts = _tsa_cache.get(key)
+        if ts is None:
+            from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+            from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+            # The development TSA answers in-process (no port, no network); its certificate chains to the dev root.
+            tsa_cert = load_cert_from_pemder(str(pki.cert_path("tsa")))
+            ts = DummyTimeStamper(
+                tsa_cert=tsa_cert,
+                tsa_key=load_private_key_from_pemder(str(pki.key_path("tsa")), passphrase=None),
+                certs_to_embed=[tsa_cert, load_cert_from_pemder(str(pki.cert_path("root")))],
+            )
+            _tsa_cache[key] = ts
+    return ts
+
+
+def _environment() -> engine.SignEnvironment:
+    pki = _dev_pki()
+    local = None
+    tsa_certs: list[bytes] = []
+    if pki is not None:
+        from signing.revocation import dev_revocation
+
+        source = dev_revocation(pki.dir)
+        local = source.answers_for if source is not None else None
+        if not getattr(settings, "SIGNING_TSA_URL", ""):
+            tsa_certs = _read_cert_file(str(pki.cert_path("tsa")))
+    return engine.SignEnvironment(
+        timestamper=_timestamper,
+        trust_roots=configured_trust_roots(),
+        allow_fetching=getattr(settings, "SIGNING_ALLOW_FETCHING", False),
+        local_revocation=local,
+        tsa_certs=tsa_certs,
+    )
+
+
+def _plan(
+    appearance: str,
+    *,
+    page: int | None,
+    box,
+    text_lines: list[str] | None,
+    signer_name: str,
+    signature_image: str = "",
+    seal_image: str = "",
+) -> AppearancePlan:
+    if appearance not in APPEARANCES:
+        raise InvalidInput(f"unknown appearance {appearance!r}; expected one of {', '.join(APPEARANCES)}")
+    if box is not None:
+        if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+            raise InvalidInput(f"box must be (x1, y1, x2, y2) with x1 < x2 and y1 < y2, got {box!r}")
+        box = tuple(float(v) for v in box)
+    font = ""
+    if appearance == "text":
+        font = prepared_font(settings.SIGNING_STAMP_FONT, settings.SIGNING_CACHE_DIR)
+    return AppearancePlan(
+        appearance=appearance,
+        page=page,
+        box=box,
+        signature_image=signature_image or None,
+        seal_image=seal_image or None,
+        text_lines=list(text_lines) if text_lines else ([signer_name] if appearance == "text" else None),
+        font_path=font,
+        seal_diameter_mm=float(getattr(settings, "SIGNING_SEAL_DIAMETER_MM", 36)),
+    )
+
+
+def _signer_name(loaded: LoadedKey) -> str:
+    return str(loaded.certificate.subject.native.get("common_name", ""))
+
+
+# --- signing -----------------------------------------------------------------------------------------
+def sign_pdf(
+    pdf: bytes,
+    *,
+    key_id: str,
+    level: str = "B-T",
+    appearance: str = "signature",
+    page: int | None = None,
+    box: tuple[float, float, float, float] | None = None,
+    field_name: str | None = None,
+    reason: str | None = None,
+    location: str | None = None,
+    text_lines: list[str] | None = None,
+) -> bytes:
+    """Sign `pdf` with the key record `key_id`; returns the PDF with one new incremental revision.
+
+    `box` is (x1, y1, x2, y2) in PDF points, origin bottom-left; `page` is 0-based (None: last page, or page 1
+    for "text"). "seal" takes the signature box the leader used and covers its left third with the seal.
+    In `text_lines`, "{time}" becomes the signing time (ISO 8601, +07:00); without it a time line is added.
+    """
+    loaded = load_key(key_id)
+    record = SigningKey.objects.only("signature_image", "seal_image").get(key_id=key_id)
+    plan = _plan(
+        appearance,
+        page=page,
+        box=box,
+        text_lines=text_lines,
+        signer_name=_signer_name(loaded),
+        signature_image=record.signature_image,
+        seal_image=record.seal_image,
+    )
+    request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
+    return engine.sign_with_signer(
+        pdf,
+        signer=loaded.signer,
+        chain_der=[loaded.certificate_der, *loaded.chain_der],
+        request=request,
+        env=_environment(),
+    )
+
+
+def sign_pdf_with_pkcs12(
+    pdf: bytes,
+    *,
+    pkcs12: bytes,
+    password: bytes,
+    level: str = "B-T",
+    appearance: str = "none",
+    page: int | None = None,
+    box: tuple[float, float, float, float] | None = None,
+    field_name: str | None = None,
+    reason: str | None = None,
+    location: str | None = None,
+    text_lines: list[str] | None = None,
+) -> bytes:
+    """Sign once with a PKCS#12 held only in memory (a business's own certificate); nothing is stored."""
+    loaded = load_pkcs12_bytes(pkcs12, password)
+    plan = _plan(appearance, page=page, box=box, text_lines=text_lines, signer_name=_signer_name(loaded))
+    request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
+    return engine.sign_with_signer(
+        pdf,
+        signer=loaded.signer,
+        chain_der=[loaded.certificate_der, *loaded.chain_der],
+        request=request,
+        env=_environment(),
+    )
+
+
+def prepare_external_signature(
+    pdf: bytes,
+    *,
+    certificate_der: bytes,
+    level: str = "B-T",
+    appearance: str = "none",
+    chain_der: list[bytes] | None = None,
+    page: int | None = None,
+    box: tuple[float, float, float, float] | None = None,
+    field_name: str | None = None,
+    reason: str | None = None,
+    location: str | None = None,
+    text_lines: list[str] | None = None,
+    signature_image: str = "",
+) -> dict:
+    """Step 1 of signing with a key held elsewhere: a JSON-safe state to store.
+
+    The client signs `state["data_to_sign"]` (base64 DER of the CMS signed attributes) with RSA PKCS#1 v1.5 and
+    SHA-256, and the caller passes the raw signature to `finish_external_signature`.
+    """
+    from asn1crypto import x509 as ax509
+
+    try:
+        cert = ax509.Certificate.load(certificate_der)
+        name = str(cert.subject.native.get("common_name", ""))
+    except Exception as exc:  # noqa: BLE001
+        raise InvalidInput(f"certificate is not DER X.509: {exc}") from exc
+    plan = _plan(
+        appearance, page=page, box=box, text_lines=text_lines, signer_name=name, signature_image=signature_image
+    )
+    request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
+    return engine.prepare_external(
+        pdf, certificate_der=certificate_der, chain_der=list(chain_der or []), request=request, env=_environment()
+    )
+
+
+def finish_external_signature(*, state: dict, signature_value: bytes) -> bytes:
+    """Step 2: embed the client's signature value (and the time-stamp / revocation data of the level)."""
+    return engine.finish_external(state=state, signature_value=signature_value, env=_environment())
+
+
+# --- validation ----------------------------------------------------------------------------------------
+def _isolated() -> IsolatedValidator:
+    global _validator
+    with _lock:
+        if _validator is None:
+            _validator = IsolatedValidator(memory_mb=getattr(settings, "SIGNING_VALIDATION_MEMORY_MB", 1024))
+            atexit.register(_validator.close)
+        return _validator
+
+
+def validate_pdf(
+    data: bytes,
+    *,
+    trust_roots: list[bytes] | None = None,
+    isolated: bool | None = None,
+    max_bytes: int | None = None,
+) -> ValidationReport:
+    """Validate every signature of `data`; never raises for bad input, never fetches a URL.
+
+    `trust_roots` (PEM or DER) replaces the configured roots when given. By default the work runs in a
+    child process with memory and time limits (`SIGNING_VALIDATION_*` settings).
+    """
+    limit = max_bytes if max_bytes is not None else settings.VANTHU_MAX_UPLOAD_BYTES
+    if len(data) > limit:
+        return ValidationReport(
+            indication="UNREADABLE",
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            reason=f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).",
+        )
+    pki = _dev_pki()
+    options = ValidationOptions(
+        trust_roots=_normalise_roots(trust_roots) if trust_roots is not None else configured_trust_roots(),
+        dev_pki_dir=str(pki.dir) if pki is not None else None,
+        timeout=float(getattr(settings, "SIGNING_VALIDATION_TIMEOUT", 10)),
+        memory_mb=int(getattr(settings, "SIGNING_VALIDATION_MEMORY_MB", 1024)),
+    )
+    if isolated is None:
+        isolated = getattr(settings, "SIGNING_VALIDATION_ISOLATED", True)
+    if isolated:
+        return _isolated().validate(data, options)
+    return validate_bytes(data, options)
+
+
+def signed_revision(data: bytes, signature_index: int) -> bytes:
+    """The exact bytes signature number `signature_index` (0-based, file order) covers."""
+    return data[: _covered_end(data, signature_index)]
+
+
+def base_revision(data: bytes, signature_index: int) -> bytes:
+    """The document as it was before signature `signature_index` was appended (its incremental base)."""
+    return data[: base_revision_end(data, _covered_end(data, signature_index))]
+
+
+def _covered_end(data: bytes, signature_index: int) -> int:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        sigs = PdfFileReader(BytesIO(data), strict=False).embedded_regular_signatures
+        br = sigs[signature_index].byte_range
+    except IndexError:
+        raise InvalidInput(f"no signature number {signature_index}") from None
+    except Exception as exc:  # noqa: BLE001
+        raise InvalidInput(f"unreadable PDF: {type(exc).__name__}") from exc
+    return int(br[2]) + int(br[3])
+
+
+# --- key records ---------------------------------------------------------------------------------------
+def key_id_for_user(user) -> str | None:
+    """The active signing key owned by `user` (first by key id), or None."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return (
+        SigningKey.objects.filter(owner=user, is_active=True)
+        .order_by("key_id")
+        .values_list("key_id", flat=True)
+        .first()
+    )
+
+
+# --- verification records ------------------------------------------------------------------------------
+_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+
+
+def new_verification_code() -> str:
+    """12 characters from a 31-letter alphabet (~59 bits): short enough to type, too many to guess."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+
+
+def record_issued_revision(
+    *,
+    code: str,
+    pdf: bytes,
+    number: str,
+    subject: str,
+    issuer: str,
+    issued_date: dt.date | None = None,
+    kind: str = "",
+) -> IssuedRevision:
+    """Remember one issued revision under `code` (idempotent per code + content)."""
+    if not code or len(code) > 32:
+        raise InvalidInput("verification code must be 1-32 characters")
+    sha = hashlib.sha256(pdf).hexdigest()
+    name = f"signing/issued/{sha}.pdf"
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(pdf))
+    record, _ = IssuedRevision.objects.get_or_create(
+        code=code,
+        sha256=sha,
+        defaults={
+            "size": len(pdf),
+            "number": number,
+            "subject": subject[:500],
+            "issuer": issuer,
+            "issued_date": issued_date,
+            "kind": kind,
+            "file": name,
+        },
+    )
+    return record
+
+
+def read_issued(record: IssuedRevision) -> bytes:
+    with default_storage.open(record.file, "rb") as fh:
+        return fh.read()
+
+
+def verification_url(code: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("signing:record", args=[code])
+
+
+def find_issued_revision(report: ValidationReport) -> IssuedRevision | None:
+    """The issued record matching the whole file or any revision a signature covers or was applied to."""
+    hashes = [report.file_sha256]
+    for sig in report.signatures:
+        hashes += [sig.signed_revision_bytes_sha256, sig.base_revision_bytes_sha256]
+    hashes = [h for h in hashes if h]
+    by_hash = {r.sha256: r for r in IssuedRevision.objects.filter(sha256__in=hashes)}
+    for h in hashes:
+        if h in by_hash:
+            return by_hash[h]
+    return None
