@@ -39,7 +39,7 @@ class LatestFeed(Feed):
         return item.summary
 
     def item_link(self, item) -> str:
-        return item.get_full_url(self.request)
+        return self.request.build_absolute_uri(item.get_url(self.request))
 
     def item_guid(self, item) -> str:
         return f"vanthu-page-{item.pk}"

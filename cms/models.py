@@ -203,7 +203,13 @@ class DirectivePage(PortalPage):
 
     def search_document(self) -> dict[str, Any]:
         keywords = " ".join([self.number, self.doc_type_name, self.issuer, self.signer_name, self.subject, self.field])
-        return {"keywords": keywords, "body": html_text(self.body), "date": self.issued_date, "number": self.number}
+        return {
+            "keywords": keywords,
+            "body": html_text(self.body),
+            "date": self.issued_date,
+            "number": self.number,
+            "designation": f"{self.doc_type_name} {self.number}",
+        }
 
     @property
     def summary(self) -> str:
@@ -400,6 +406,8 @@ class SearchEntry(models.Model):
     date = models.DateField(null=True, blank=True)
     kind = models.CharField(max_length=100)
     number_key = models.CharField(max_length=100, blank=True, db_index=True)
+    # type and number, e.g. "chi thi 28 ct btttt": "chi thi 28" names this document before any that cites it.
+    designation_key = models.CharField(max_length=200, blank=True)
     title_key = models.TextField()
     keywords_key = models.TextField(blank=True)
     # " " + title + keywords + body + " ", folded: a word-prefix match is `contains(" " + word)`.

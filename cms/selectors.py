@@ -28,7 +28,7 @@ def parse_query(query: str) -> ParsedQuery:
 def search_entries(parsed: ParsedQuery) -> QuerySet[SearchEntry]:
     """Live pages whose text has every term at a word start, best first.
 
-    Ranking: the exact document number, then the whole phrase in the title, in the keywords (number, issuer,
+    Ranking: the exact document number, then type + number ("chi thi 28"), then the whole phrase in the title, in the keywords (number, issuer,
     subject...), anywhere; then each term in the title and keywords. Plain LIKE on folded text, so SQLite and
     PostgreSQL give the same answer.
     """
@@ -38,7 +38,12 @@ def search_entries(parsed: ParsedQuery) -> QuerySet[SearchEntry]:
     for term in parsed.terms:
         entries = entries.filter(text_key__contains=f" {term}")
     phrase = f" {parsed.key}"
-    score = Case(When(number_key=parsed.key, then=Value(1000)), default=Value(0))
+    score = Case(
+        When(number_key=parsed.key, then=Value(1000)),
+        When(Q(designation_key=parsed.key) | Q(designation_key__startswith=f"{parsed.key} "), then=Value(500)),
+        When(number_key__startswith=f"{parsed.key} ", then=Value(300)),
+        default=Value(0),
+    )
     score += _weight(Q(title_key__contains=phrase), 100) + _weight(Q(keywords_key__contains=phrase), 40)
     score += _weight(Q(text_key__contains=f"{phrase} "), 20)
     for term in parsed.terms:

@@ -62,6 +62,7 @@ def index_page(*, page: Page) -> SearchEntry | None:
             "date": doc["date"],
             "kind": str(specific._meta.verbose_name),
             "number_key": search_key(doc["number"] or "")[:100],
+            "designation_key": search_key(doc.get("designation", ""))[:200],
             "title_key": f" {title_key} ",
             "keywords_key": f" {keywords_key} ",
             "text_key": f" {title_key} {keywords_key} {body_key} ",

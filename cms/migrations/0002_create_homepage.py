@@ -1,5 +1,8 @@
 """Replace Wagtail's placeholder root page with the portal's HomePage, so a fresh `migrate` serves `/`."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db import migrations
 
 HOME_TITLE = "Cổng thông tin bưu chính"
@@ -41,7 +44,12 @@ def create_homepage(apps, schema_editor):
     root.numchild = Page.objects.filter(depth=2).count()
     root.save(update_fields=["numchild"])
     Site.objects.filter(is_default_site=True).delete()
-    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="vanthu")
+    # The public address (SITE_URL) names the site, so sitemaps and full URLs point where readers go.
+    url = urlsplit(getattr(settings, "SITE_URL", "") or "http://localhost")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    Site.objects.create(
+        hostname=url.hostname or "localhost", port=port, root_page=home, is_default_site=True, site_name="vanthu"
+    )
 
 
 def remove_homepage(apps, schema_editor):
