@@ -140,7 +140,7 @@ def carrier_organisation(carrier: Carrier) -> dict[str, Any]:
     return {
         "parent_agency": "",
         "agency": carrier.name,
-        "abbreviation": "",
+        "abbreviation": "".join(word[0] for word in carrier.name.split() if word[0].isalpha()).upper()[:12] or "DN",
         "place": organisation_info().get("place") or "",
         "units": [],
     }
@@ -782,8 +782,11 @@ def decline(*, pledge: Pledge, reason: str, user=None, client: str = "") -> Sign
 
 def request_correction(*, pledge: Pledge, changes: dict[str, str], note: str, user=None) -> CorrectionRequest:
     carrier = pledge.carrier
+    # An empty box means "no change": a correction never blanks a registry field.
     diff = {
-        f: v.strip() for f, v in changes.items() if f in registry.FIELDS and v.strip() != (getattr(carrier, f) or "")
+        f: str(v).strip()
+        for f, v in changes.items()
+        if f in registry.FIELDS and str(v or "").strip() and str(v).strip() != (getattr(carrier, f) or "")
     }
     if not diff and not note.strip():
         raise PledgeError(_("Chưa có thông tin nào cần sửa."))

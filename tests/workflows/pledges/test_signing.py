@@ -21,12 +21,15 @@ def _pdfsig(data: bytes, tmp_path) -> str:
     return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
 
 
-def test_simple_signature_is_sealed_countersigned_and_certified(pledges, helpers, tmp_path):
+def test_simple_signature_is_sealed_countersigned_and_certified(
+    pledges, helpers, tmp_path, django_capture_on_commit_callbacks
+):
     pledge = pledges[0]
     code = helpers.fresh_sign_code(pledge)
-    outcome = services.sign_simple(
-        pledge=pledge, typed_name="nguyen van binh", signature_png=signature_png("Bình"), code=code
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.sign_simple(
+            pledge=pledge, typed_name="nguyen van binh", signature_png=signature_png("Bình"), code=code
+        )
     assert not outcome.already
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.SIGNED and pledge.method == Pledge.Method.SIMPLE
