@@ -21,6 +21,7 @@ if [ "$scope" = "test" ]; then
   need chromium command -v chromium
   need softhsm2 command -v softhsm2-util
   need opensc command -v pkcs11-tool
+  need libnss3-tools command -v certutil
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -25,6 +25,12 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.pdf_signer import (
+    DSSContentSettings,
+    PdfTBSDocument,
+    SigDSSPlacementPreference,
+    TimestampDSSContentSettings,
+)
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation.dss import async_add_validation_info
@@ -163,6 +169,13 @@ def _metadata(req: SignRequest, env: SignEnvironment, chain_der: list[bytes]) ->
     kwargs: dict[str, Any] = {}
     if req.level in ("B-LT", "B-LTA"):
         kwargs.update(embed_validation_info=True, validation_context=env.validation_context(chain_der))
+        # Revocation data goes into the signature's own revision (and before the document time-stamp), so the
+        # last signature or time-stamp still covers the whole file ("Total document signed").
+        kwargs["dss_settings"] = DSSContentSettings(
+            placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
+            include_vri=False,
+            next_ts_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
+        )
         kwargs["signer_key_usage"] = {"non_repudiation"}
     return signers.PdfSignatureMetadata(
         field_name=req.field_name or f"Sig-{secrets.token_hex(4)}",
@@ -320,7 +333,9 @@ async def _finish_async(state: dict, signature_value: bytes, env: SignEnvironmen
     chain_der = [_unb64(c) for c in state["chain_der"]]
     registry = SimpleCertificateStore.from_certs([ax509.Certificate.load(c) for c in chain_der])
     ext = signers.ExternalSigner(signing_cert=cert, cert_registry=registry, signature_value=signature_value)
-    attrs = acms.CMSAttributes.load(_unb64(state["signed_attrs_der"]))
+    attrs_der = _unb64(state["signed_attrs_der"])
+    _check_signature_value(cert.dump(), attrs_der, signature_value)
+    attrs = acms.CMSAttributes.load(attrs_der)
     timestamper = _timestamper(SignRequest(level=level), env)
     signed = await ext.async_sign_prescribed_attributes(MD, signed_attrs=attrs, timestamper=timestamper)
     prep = PreparedByteRangeDigest(
@@ -329,11 +344,33 @@ async def _finish_async(state: dict, signature_value: bytes, env: SignEnvironmen
         reserved_region_end=int(state["reserved_region_end"]),
     )
     output = BytesIO(_unb64(state["pdf"]))
-    await signers.PdfTBSDocument.async_finish_signing(output, prep, signed)
+    await PdfTBSDocument.async_finish_signing(output, prep, signed)
     data = output.getvalue()
     if level in ("B-LT", "B-LTA"):
         data = await _add_ltv(data, state["field_name"], [state["certificate_der"], *state["chain_der"]], level, env)
     return data
+
+
+def _check_signature_value(cert_der: bytes, data: bytes, signature_value: bytes) -> None:
+    """Refuse a signature value that does not verify with the certificate: nothing broken gets embedded."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+    key = x509.load_der_x509_certificate(cert_der).public_key()
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature_value, data, padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature_value, data, ec.ECDSA(hashes.SHA256()))
+        else:
+            raise InvalidInput(f"unsupported key type {type(key).__name__}")
+    except (InvalidSignature, ValueError) as exc:
+        raise InvalidInput(
+            "the signature value does not verify with the signer's certificate",
+            user_message="Giá trị chữ ký nhận được không khớp với chứng thư số của người ký.",
+        ) from exc
 
 
 async def _add_ltv(data: bytes, field_name: str, certs_b64: list[str], level: str, env: SignEnvironment) -> bytes:
@@ -345,6 +382,7 @@ async def _add_ltv(data: bytes, field_name: str, certs_b64: list[str], level: st
     # hard-fail: the DSS must now hold revocation data for the signer
     check = PdfFileReader(BytesIO(out.getvalue()), strict=False)
     dss = check.root.get("/DSS")
+    dss = dss.get_object() if dss is not None else None
     if dss is None or not (dss.get("/OCSPs") or dss.get("/CRLs")):
         raise RevocationUnavailable("no revocation data could be embedded for the signer (hard-fail)")
     if level == "B-LTA":

@@ -230,7 +230,7 @@ def _pades_level(sig, *, ts_time, dss_revision: int | None, doc_ts_revisions: li
     level = "B-B"
     if ts_time is not None:
         level = "B-T"
-        if dss_revision is not None and dss_revision > sig.signed_revision:
+        if dss_revision is not None and dss_revision >= sig.signed_revision:
             level = "B-LT"
             if any(rev > sig.signed_revision for rev in doc_ts_revisions):
                 level = "B-LTA"

@@ -1,5 +1,6 @@
 """Settings for the test suite. DATABASE_URL chooses SQLite (default) or PostgreSQL."""
 
+import os
 import tempfile
 
 from .base import *  # noqa: F403
@@ -20,5 +21,5 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="vanthu-test-static-")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # signing: one development PKI per test session, generated on first use
-SIGNING_DEV_PKI_DIR = tempfile.mkdtemp(prefix="vanthu-test-pki-")
+SIGNING_DEV_PKI_DIR = os.environ.get("SIGNING_DEV_PKI_DIR") or tempfile.mkdtemp(prefix="vanthu-test-pki-")
 SIGNING_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-signing-cache-")
