@@ -265,3 +265,6 @@ LOGGING = {
 # Whole-page cache for anonymous readers (cms.middleware); 0 turns it off.
 CMS_PAGE_CACHE_SECONDS = env.int("CMS_PAGE_CACHE_SECONDS", default=600)
 VANTHU_DEMO_LOADERS += ["cms.demo.load"]
+
+# --- demo loaders that need every other app's demo data: keep last ----------------------------
+VANTHU_DEMO_LOADERS += ["workflows.dispatch.demo.load"]

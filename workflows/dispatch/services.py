@@ -23,10 +23,24 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import publish_directive
 from core.audit import log_action
 from core.files import store_file
 from core.models import StaffProfile, StoredFile
 from core.organisation import organisation_info
+from signing.errors import SigningError
+from signing.services import (
+    finish_external_signature,
+    key_id_for_user,
+    new_verification_code,
+    prepare_external_signature,
+    record_issued_revision,
+    sign_pdf,
+    verification_url,
+)
+from templates_docs.doctypes import get_type
+from templates_docs.errors import ConversionError, DocumentError
+from templates_docs.services import register_outgoing, render_document
 from workflows.pledges.models import Carrier
 
 from .models import (
@@ -255,8 +269,6 @@ def document_data(process: DispatchProcess, *, verification_url: str = "") -> di
 
 
 def _render(process: DispatchProcess, *, draft: bool, verification_url: str = ""):
-    from templates_docs.errors import ConversionError, DocumentError
-    from templates_docs.services import render_document
 
     try:
         return render_document(
@@ -391,8 +403,6 @@ def number_dispatch(*, process: DispatchProcess, user, issued_date: datetime.dat
     One transaction: if rendering fails the number is given back (the register stays gap-free) and the task
     stays with the clerk. Numbering an already numbered dispatch returns its final revision unchanged.
     """
-    from signing.services import new_verification_code, verification_url
-    from templates_docs.services import register_outgoing
 
     with _failure_recorded(process, user, "number"), transaction.atomic():
         locked = _locked(process)
@@ -484,8 +494,6 @@ def _failure_recorded(process: DispatchProcess, user, step: str):
 
 def sign_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
     """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF."""
-    from signing.errors import SigningError
-    from signing.services import key_id_for_user, sign_pdf
 
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
@@ -497,10 +505,13 @@ def sign_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
         base = locked.latest_revision(DispatchRevision.Kind.FINAL)
         if base is None:
             raise DispatchError(_("Văn bản chưa được cấp số."))
+        key_id = key_id_for_user(user)
+        if key_id is None:
+            raise DispatchError(_("Bạn chưa có khóa ký số trong hệ thống. Hãy dùng cách ký hai bước bằng thiết bị ký."))
         try:
             signed = sign_pdf(
                 base.pdf.read(),
-                key_id=key_id_for_user(user),
+                key_id=key_id,
                 level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
                 appearance="signature",
                 page=locked.signature_page,
@@ -531,8 +542,6 @@ def _record_signature(
 
 def prepare_external_signing(*, process: DispatchProcess, user, certificate_der: bytes) -> ExternalSignature:
     """Two-step signing for a key on a token: prepare the PDF and return what the token must sign."""
-    from signing.errors import SigningError
-    from signing.services import prepare_external_signature
 
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
@@ -558,8 +567,6 @@ def prepare_external_signing(*, process: DispatchProcess, user, certificate_der:
 def finish_external_signing(
     *, process: DispatchProcess, external: ExternalSignature, user, signature_value: bytes
 ) -> DispatchRevision:
-    from signing.errors import SigningError
-    from signing.services import finish_external_signature
 
     if external.created_by_id != user.pk or external.process_id != process.pk or external.finished_at:
         raise DispatchError(_("Phiên ký không hợp lệ hoặc đã kết thúc."))
@@ -604,8 +611,6 @@ def _from_json(value: Any) -> Any:
 
 def seal_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
     """The organisation's signature with the seal image (PAdES B-LT) over the leader's signature."""
-    from signing.errors import SigningError
-    from signing.services import record_issued_revision, sign_pdf
 
     with _failure_recorded(process, user, "seal"), transaction.atomic():
         locked = _locked(process)
@@ -728,14 +733,11 @@ def send_dispatch(*, process: DispatchProcess, user) -> list[DispatchRecipient]:
 
 def publish_dispatch(*, process: DispatchProcess) -> None:
     """Put a public dispatch into the site's directives library (called by the flow's publish node)."""
-    from cms.services import publish_directive
-    from templates_docs.doctypes import get_type
 
     if process.published_at is not None:
         return
     issued = process.latest_revision(DispatchRevision.Kind.SEALED)
     signer_profile = _profile(process.signer)
-    from signing.services import verification_url
 
     publish_directive(
         source_key=f"dispatch:{process.pk}",

@@ -137,3 +137,27 @@ class Driver:
 @pytest.fixture
 def driver(client, people):
     return Driver(client, people)
+
+
+@pytest.fixture
+def keys(people, signing_keys):
+    """The development signing keys, with user-giamdoc / user-phogiamdoc owned by the leaders above."""
+    return signing_keys
+
+
+@pytest.fixture
+def issued(driver, people, keys, django_capture_on_commit_callbacks):
+    """A public dispatch driven through every step up to sent (and published)."""
+    process = driver.to_numbering(is_public="on")
+    assert driver.do(people.clerk, process, "number", {"issued_date": _today()}).status_code == 302
+    assert driver.do(people.leader, process, "sign").status_code == 302
+    assert driver.do(people.clerk, process, "seal").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert driver.do(people.clerk2, process, "send").status_code == 302
+    return process
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()

@@ -1,0 +1,191 @@
+"""Demo dispatches in every state, so a newcomer sees the whole process at once. Idempotent.
+
+- a draft being written (chuyenvien),
+- one waiting for the head of unit's review,
+- one returned by the head of unit with a comment,
+- the Lạng Sơn dispatch from the seeds (implementing Chỉ thị 28), numbered, signed by the director, sealed, sent
+  to a carrier and published.
+
+Each demo process carries `data["demo_key"]`; a key already present is left alone. The flow is driven in code
+through the same services the web UI calls.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TextIO
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from viewflow.workflow import STATUS
+
+from core.seeds import get_seed
+from workflows.pledges.models import Carrier
+
+from . import services
+from .flows import DispatchFlow
+from .models import DispatchProcess, DispatchRecipient
+from .services import DraftData, RecipientSpec
+
+
+def _user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def start(*, author, data: DraftData, demo_key: str) -> DispatchProcess:
+    """Start a dispatch from code, exactly as the start view does."""
+    with transaction.atomic():
+        activation = DispatchFlow.start.activation_class.create(DispatchFlow.start, None, None)
+        activation.start(SimpleNamespace(user=author))
+        activation.process.data = {"demo_key": demo_key}
+        process = services.start_draft(process=activation.process, author=author, data=data)
+        activation.execute()
+    return process
+
+
+def complete(process: DispatchProcess, node: str, user, action) -> None:
+    """Take the open task of `node` (if queued), run `action(process)` and complete the task, as the step view does.
+
+    The action gets the activation's own process instance: the flow's gates read it and its end saves it.
+    """
+    task = process.task_set.get(flow_task=getattr(DispatchFlow, node), status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    with transaction.atomic(), task.activation() as activation:
+        if task.owner_id is None:
+            activation.assign(user)
+    with transaction.atomic(), task.activation() as activation:
+        activation.start(SimpleNamespace(user=user))
+        action(activation.process)
+        activation.execute()
+    process.refresh_from_db()
+
+
+def _data(**overrides) -> DraftData:
+    values = {
+        "doc_type": "cong-van",
+        "subject": "",
+        "body": "",
+        "signer": _user("phogiamdoc"),
+        "authority_prefix": "KT.",
+        "authority_title": "GIÁM ĐỐC",
+        "drafting_unit": "TTr",
+        "addressees": ["Các doanh nghiệp bưu chính trên địa bàn tỉnh"],
+        "recipients": [RecipientSpec(kind=DispatchRecipient.Kind.TEXT, name="Giám đốc Sở (b/c)")],
+    }
+    values.update(overrides)
+    return DraftData(**values)
+
+
+def _demo_carrier(stdout: TextIO) -> Carrier:
+    account = get_user_model().objects.filter(username="doanhnghiep").first()
+    carrier = Carrier.objects.filter(users=account).first() if account else None
+    if carrier is None:
+        carrier, _ = Carrier.objects.get_or_create(
+            name="Bưu điện tỉnh Lạng Sơn",
+            tax_code="4900100001",
+            licence_number="",
+            defaults={"district": "Thành phố Lạng Sơn", "email": "buudien.langson@vanthu.local"},
+        )
+        if account:
+            carrier.users.add(account)
+    return carrier
+
+
+def _lang_son(carrier: Carrier) -> DraftData:
+    seed = get_seed("cong-van-lang-son")
+    meta = seed.meta
+    kept = [r for r in meta["recipients"] if r != "Như trên" and not r.startswith("Lưu")]
+    return _data(
+        subject=meta["subject"].rstrip("."),
+        body="\n".join(seed.paragraphs),
+        signer=_user("giamdoc"),
+        authority_prefix="",
+        authority_title="",
+        addressees=list(meta["addressees"]),
+        is_public=True,
+        recipients=[
+            RecipientSpec(kind=DispatchRecipient.Kind.CARRIER, name=carrier.name, carrier_id=carrier.pk),
+            RecipientSpec(
+                kind=DispatchRecipient.Kind.UNIT,
+                name="Phòng Thông tin - Báo chí - Xuất bản",
+                unit_abbreviation="TTBCXB",
+            ),
+            *[RecipientSpec(kind=DispatchRecipient.Kind.TEXT, name=name) for name in kept],
+        ],
+    )
+
+
+def load(stdout: TextIO) -> None:
+    existing = set(DispatchProcess.objects.filter(data__has_key="demo_key").values_list("data__demo_key", flat=True))
+    author, head, clerk = _user("chuyenvien"), _user("truongphong"), _user("vanthu")
+
+    if "draft" not in existing:
+        start(
+            author=author,
+            demo_key="draft",
+            data=_data(
+                subject="V/v kiểm tra hoạt động các điểm phục vụ bưu chính dịp Tết",
+                body="Sở Thông tin và Truyền thông đề nghị các doanh nghiệp bưu chính rà soát các điểm phục vụ.\n"
+                "(Dự thảo đang soạn.)",
+                urgency="",
+            ),
+        )
+        stdout.write("dispatch: a draft being written\n")
+
+    if "review" not in existing:
+        process = start(
+            author=author,
+            demo_key="review",
+            data=_data(
+                subject="V/v báo cáo tình hình bảo đảm an toàn, an ninh bưu chính quý I",
+                body="Đề nghị các doanh nghiệp bưu chính báo cáo tình hình bảo đảm an toàn, an ninh bưu chính quý I "
+                "trước ngày 10/4./.",
+                urgency="khan",
+            ),
+        )
+        complete(process, "draft", author, lambda p: services.submit_draft(process=p, user=author))
+        stdout.write("dispatch: one waiting for review\n")
+
+    if "returned" not in existing:
+        process = start(
+            author=author,
+            demo_key="returned",
+            data=_data(
+                subject="V/v tuyên truyền quy định về vật phẩm, hàng hóa cấm gửi qua bưu chính",
+                body="Đề nghị các doanh nghiệp niêm yết danh mục vật phẩm, hàng hóa cấm gửi tại các điểm phục vụ./.",
+            ),
+        )
+        complete(process, "draft", author, lambda p: services.submit_draft(process=p, user=author))
+        complete(
+            process,
+            "review",
+            head,
+            lambda p: services.review_dispatch(
+                process=process,
+                user=head,
+                decision=services.RETURNED,
+                comment="Bổ sung căn cứ Điều 12 Luật Bưu chính và thời hạn niêm yết.",
+            ),
+        )
+        stdout.write("dispatch: one returned with a comment\n")
+
+    if "lang-son" not in existing:
+        leader = _user("giamdoc")
+        process = start(author=author, demo_key="lang-son", data=_lang_son(_demo_carrier(stdout)))
+        complete(process, "draft", author, lambda p: services.submit_draft(process=p, user=author))
+        complete(
+            process,
+            "review",
+            head,
+            lambda p: services.review_dispatch(process=p, user=head, decision=services.APPROVED, comment="Đồng ý."),
+        )
+        complete(
+            process,
+            "approve",
+            leader,
+            lambda p: services.approve_dispatch(process=p, user=leader, decision=services.APPROVED),
+        )
+        complete(process, "number", clerk, lambda p: services.number_dispatch(process=p, user=clerk))
+        complete(process, "sign", leader, lambda p: services.sign_dispatch(process=p, user=leader))
+        complete(process, "seal", clerk, lambda p: services.seal_dispatch(process=p, user=clerk))
+        complete(process, "send", clerk, lambda p: services.send_dispatch(process=p, user=clerk))
+        stdout.write(f"dispatch: the Lạng Sơn dispatch {process.number}, signed, sealed, sent and published\n")
