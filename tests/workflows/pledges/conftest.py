@@ -98,3 +98,30 @@ def fresh_sign_code(pledge: Pledge) -> str:
 @pytest.fixture
 def helpers():
     return SimpleNamespace(last_code=last_code, fresh_sign_code=fresh_sign_code)
+
+
+@pytest.fixture(scope="session")
+def carrier_certificates(signing_pki):
+    """PKCS#12 (bytes, password) per tax code, issued by the development carrier CA, like a public CA would."""
+    from signing.devpki import issue_carrier_certificate
+
+    return {tax: issue_carrier_certificate(name=name, tax_code=tax) for name, _kind, tax, _district, _rep in CARRIERS}
+
+
+@pytest.fixture(scope="session")
+def untrusted_certificate(tmp_path_factory):
+    """A certificate for the first carrier from a CA nobody configured as trusted."""
+    from signing.devpki import DevPki
+
+    rogue = DevPki(tmp_path_factory.mktemp("rogue-pki"), agency="CA giả mạo")
+    rogue.ensure()
+    name, _kind, tax, _district, _rep = CARRIERS[0]
+    return rogue.issue_pkcs12(common_name=name, organisation=name, uid=f"MST:{tax}", issuer="carrier-ca")
+
+
+def offline_sign(pdf: bytes, certificate: tuple[bytes, bytes]) -> bytes:
+    """What the carrier's CA software does with the downloaded pledge: one PAdES signature, nothing else."""
+    from signing import services as signing
+
+    pkcs12, password = certificate
+    return signing.sign_pdf_with_pkcs12(pdf, pkcs12=pkcs12, password=password, level="B-T", appearance="none")
