@@ -159,7 +159,7 @@ def publish_directive(
 
 
 def _unique_slug(parent: Page, number: str, title: str, issued_date: date) -> str:
-    base = slugify(f"{number} {issued_date:%Y}") or slugify(title)[:60] or "van-ban"
+    base = slugify(f"{number.replace('/', '-')} {issued_date:%Y}") or slugify(title)[:60] or "van-ban"
     base = base[:70]
     slug, n = base, 1
     siblings = parent.get_children()
