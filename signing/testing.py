@@ -13,8 +13,10 @@ import pytest
 __all__ = ["sample_pdf", "signing_keys", "signing_pki"]
 
 
-def sample_pdf(pages: int = 2, *, title: str = "Cong van so 05/STTTT-TTr") -> bytes:
-    """A small, valid A4 PDF (classic xref table, Helvetica) with `pages` pages of text."""
+def sample_pdf(pages: int = 2, *, title: str = "Cong van so 05/STTTT-TTr", catalog_extra: bytes = b"") -> bytes:
+    """A small, valid A4 PDF (classic xref table, Helvetica) with `pages` pages of text.
+
+    `catalog_extra` is spliced into the document catalog (e.g. an /OpenAction for hostile-input tests)."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -36,7 +38,7 @@ def sample_pdf(pages: int = 2, *, title: str = "Cong van so 05/STTTT-TTr") -> by
             b"/Contents %d 0 R >>" % (pages_obj, font, content)
         )
         kids.append(page)
-    objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj
+    objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R %s>>" % (pages_obj, catalog_extra)
     objects[pages_obj - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids),
         len(kids),
