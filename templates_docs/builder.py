@@ -322,12 +322,14 @@ def _body(document) -> None:
 
 
 def _signature(document) -> None:
-    table = document.add_table(rows=1, cols=2)
+    """Row 1 (never split, kept with the last body lines): "Nơi nhận:" with the first recipients beside the
+    signer block. Row 2, only when the list is long: the other recipients, free to run over pages."""
+    table = document.add_table(rows=4, cols=2)
     _borderless(table, [SIGN_LEFT_MM, SIGN_RIGHT_MM])
     _cant_split(table.rows[0])
     recipients, signer = table.rows[0].cells
     _para(recipients, "Nơi nhận:", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _jinja_para(recipients, "{%p for name in recipients %}")
+    _jinja_para(recipients, "{%p for name in recipients_head %}")
     _para(recipients, "{{ name }}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
     _jinja_para(recipients, "{%p endfor %}")
 
@@ -338,6 +340,13 @@ def _signature(document) -> None:
     space.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     space.paragraph_format.line_spacing = Pt(SIGNATURE_SPACE_PT)
     _para(signer, "{{ signer_name }}", size=14, bold=True)
+
+    _jinja_para(table.rows[1].cells[0], "{%tr if recipients_tail %}")
+    tail = table.rows[2].cells[0]
+    _jinja_para(tail, "{%p for name in recipients_tail %}")
+    _para(tail, "{{ name }}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _jinja_para(tail, "{%p endfor %}")
+    _jinja_para(table.rows[3].cells[0], "{%tr endif %}")
 
 
 @cache

@@ -55,6 +55,8 @@ PLACEHOLDERS: dict[str, str] = {
     "signer_lines": "Các dòng thẩm quyền và chức vụ người ký (KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC)",
     "signer_name": "Họ tên người ký",
     "recipients": "Danh sách nơi nhận, '- ...;' và dòng cuối '- Lưu: VT, ...'",
+    "recipients_head": "Các nơi nhận đầu, in cạnh khối chữ ký",
+    "recipients_tail": "Các nơi nhận còn lại (danh sách dài), in dưới khối chữ ký",
     "urgency_text": "Độ khẩn (KHẨN, THƯỢNG KHẨN, HỎA TỐC) hoặc rỗng",
     "draft": "Đúng khi là dự thảo (in dấu DỰ THẢO)",
     "verification_url": "Địa chỉ tra cứu văn bản, hoặc rỗng",
@@ -63,6 +65,8 @@ PLACEHOLDERS: dict[str, str] = {
     "organisation": "Toàn bộ thông tin cơ quan (dict)",
 }
 
+# As many 11 pt recipient lines as the signer block is tall: they share the row that never splits.
+RECIPIENTS_BESIDE_SIGNATURE = 10
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ARTICLE = re.compile(r"^(Điều\s+\d+[a-zđ]?\.)(\s*)(.*)$", re.DOTALL)
 _INLINE = re.compile(r"(\*\*.+?\*\*|\*[^*\s][^*]*?\*)")
@@ -132,6 +136,8 @@ def parse_data(data: Mapping) -> DocumentData:
     """Validate `data` against the schema. Raises TemplateDataError naming the first field at fault."""
     if not isinstance(data, Mapping):
         raise TemplateDataError("data", "must be an object")
+    subject = _text(data, "subject", required=True)
+    body = _text(data, "body", required=True)
     number = data.get("number")
     if number is not None and (isinstance(number, bool) or not isinstance(number, int) or number < 1):
         raise TemplateDataError("number", "must be a positive integer or null")
@@ -186,8 +192,8 @@ def parse_data(data: Mapping) -> DocumentData:
         "verification_url",
     }
     return DocumentData(
-        subject=_text(data, "subject", required=True),
-        body=_text(data, "body", required=True),
+        subject=subject,
+        body=body,
         signer=signer,
         number=number,
         issued_date=issued_date,
@@ -314,6 +320,7 @@ def build_context(
     if not kind.has_heading and not subject.startswith("V/v"):
         subject = f"V/v {subject}"
     authority_title = data.signer.authority_title or data.signer.title
+    recipients = _punctuated(recipients_with_archive(data.recipients, drafting_unit=data.drafting_unit), dash=True)
     return {
         "parent_agency": _clean(str(organisation.get("parent_agency") or "")).strip().upper(),
         "agency": _clean(agency).upper(),
@@ -339,9 +346,9 @@ def build_context(
         "body_last": paragraphs[-1],
         "signer_lines": signer_lines(data.signer),
         "signer_name": data.signer.name,
-        "recipients": _punctuated(
-            recipients_with_archive(data.recipients, drafting_unit=data.drafting_unit), dash=True
-        ),
+        "recipients": recipients,
+        "recipients_head": recipients[:RECIPIENTS_BESIDE_SIGNATURE],
+        "recipients_tail": recipients[RECIPIENTS_BESIDE_SIGNATURE:],
         "urgency_text": URGENCY[data.urgency],
         "draft": draft,
         "verification_url": data.verification_url,

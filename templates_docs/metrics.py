@@ -21,8 +21,8 @@ def _font(bold: bool) -> tuple[dict[int, str], dict[str, tuple[int, int]], int] 
     for folder in _FONT_DIRS:
         path = folder / name
         if path.exists():
-            font = TTFont(path, lazy=True)
-            return font.getBestCmap(), dict(font["hmtx"].metrics), font["head"].unitsPerEm
+            with TTFont(path) as font:
+                return font.getBestCmap(), dict(font["hmtx"].metrics), font["head"].unitsPerEm
     return None
 
 

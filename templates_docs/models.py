@@ -54,7 +54,12 @@ class TemplateVersion(models.Model):
 
     @property
     def label(self) -> str:
-        """What a rendered document records: "cong-van:v3"."""
+        """What a rendered document records: "cong-van:v3", or "cong-van:builtin-1" for the shipped template
+        (version 0, never saved)."""
+        if self.version == 0:
+            from templates_docs.builder import BUILTIN_VERSION
+
+            return f"{self.doc_type}:{BUILTIN_VERSION}"
         return f"{self.doc_type}:v{self.version}"
 
 

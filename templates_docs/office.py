@@ -61,6 +61,7 @@ class OfficeServer:
         self.port: int | None = None
         self.restarts = 0
         self._profile: str | None = None
+        self._log = None
         self._lock = threading.Lock()
         self._owner_pid = os.getpid()
 
@@ -69,6 +70,16 @@ class OfficeServer:
         return self.process is not None and self.process.poll() is None and self._owner_pid == os.getpid()
 
     def start(self) -> None:
+        # A port picked free can be taken before unoserver binds it: try fresh ports a few times.
+        for attempt in (1, 2, 3):
+            try:
+                return self._start_once()
+            except ConversionError:
+                if attempt == 3:
+                    raise
+                logger.warning("unoserver did not start (attempt %s): retrying on new ports", attempt)
+
+    def _start_once(self) -> None:
         if not Path(self.executable).exists():
             raise ConversionError(
                 f"unoserver not found at {self.executable}: run `make uno-venv` (or set VANTHU_UNOSERVER)"
@@ -88,11 +99,12 @@ class OfficeServer:
             self._profile,
             "--quiet",
         ]
+        self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(  # noqa: S603 - our own executable and arguments
             command,
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so soffice dies with it
         )
         self._owner_pid = os.getpid()
@@ -106,8 +118,10 @@ class OfficeServer:
                 return
             except (OSError, http.client.HTTPException, xmlrpc.client.Error):
                 time.sleep(0.2)
+        self._log.seek(0)
+        output = self._log.read().decode(errors="replace").strip().splitlines()[-3:]
         self.stop()
-        raise ConversionError("LibreOffice (unoserver) did not start in time")
+        raise ConversionError(f"LibreOffice (unoserver) did not start in time: {' | '.join(output)}")
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -128,6 +142,9 @@ class OfficeServer:
         if self._profile:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def restart(self) -> None:
         self.restarts += 1

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from templates_docs import office
-from templates_docs.builder import BUILTIN_VERSION, builtin_template
+from templates_docs.builder import builtin_template
 from templates_docs.context import build_context, code_notation, format_code, format_number, parse_data
 from templates_docs.doctypes import DOCUMENT_TYPES, DocumentType, get_type
 from templates_docs.errors import (
@@ -46,6 +46,8 @@ __all__ = [
     "TemplateSyntaxProblem",
     "UnknownDocumentType",
     "activate_template_version",
+    "active_version",
+    "builtin_version",
     "convert_to_pdf",
     "default_organisation",
     "format_code",
@@ -74,12 +76,21 @@ class RenderedDocument:
 
 
 # --- templates ---------------------------------------------------------------------------------------------------
-def _template(doc_type: str, version: TemplateVersion | None) -> tuple[bytes, str]:
+def builtin_version(doc_type: str) -> TemplateVersion:
+    """The template shipped with the code, as an unsaved version 0 (used when no version is active)."""
     get_type(doc_type)
+    return TemplateVersion(doc_type=doc_type, version=0, docx=builtin_template(doc_type), filename=f"{doc_type}.docx")
+
+
+def active_version(doc_type: str) -> TemplateVersion:
+    """The version new documents of the type are rendered with."""
+    get_type(doc_type)
+    return TemplateVersion.objects.filter(doc_type=doc_type, is_active=True).first() or builtin_version(doc_type)
+
+
+def _template(doc_type: str, version: TemplateVersion | None) -> tuple[bytes, str]:
     if version is None:
-        version = TemplateVersion.objects.filter(doc_type=doc_type, is_active=True).first()
-    if version is None:
-        return builtin_template(doc_type), f"{doc_type}:{BUILTIN_VERSION}"
+        version = active_version(doc_type)
     if version.doc_type != doc_type:
         raise DocumentError(f"template {version.label} is not a {doc_type} template")
     return bytes(version.docx), version.label
