@@ -33,9 +33,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if _too_large(request):
             # refused before Django parses (or stores) the body
-            form = VerifyUploadForm()
-            form.add_error(None, _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": limit_mb})
-            return render(request, "signing/verify.html", {"form": form, "limit_mb": limit_mb}, status=413)
+            context = {
+                "form": VerifyUploadForm(),
+                "limit_mb": limit_mb,
+                "error": _("Tệp quá lớn: tối đa %(mb)s MB.") % {"mb": limit_mb},
+            }
+            return render(request, "signing/verify.html", context, status=413)
         form = VerifyUploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data["file"].read()
