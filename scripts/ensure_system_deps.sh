@@ -16,6 +16,7 @@ need python3-venv /usr/bin/python3 -c "import ensurepip"
 need poppler-utils command -v pdfsig
 need qpdf command -v qpdf
 need fonts-liberation test -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf
+need fonts-liberation2 test -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
 need gettext command -v msgfmt
 if [ "$scope" = "test" ]; then
   need chromium command -v chromium

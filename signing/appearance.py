@@ -154,6 +154,10 @@ def prepared_font(source: str | Path, cache_dir: str | Path) -> str:
         from fontTools.ttLib.scaleUpem import scale_upem
 
         font = TTFont(str(src))
+        if 0x1ED1 not in font.getBestCmap():  # "ố": without the precomposed letters Vietnamese text breaks
+            from signing.errors import SigningError
+
+            raise SigningError(f"stamp font {src} has no Vietnamese glyphs (set SIGNING_STAMP_FONT)")
         if font["head"].unitsPerEm != 1000:
             scale_upem(font, 1000)
         options = subset.Options()
@@ -175,6 +179,7 @@ def prepared_font(source: str | Path, cache_dir: str | Path) -> str:
 
 
 _font_bytes: dict[str, bytes] = {}
+STAMP_MARGIN = 2
 
 
 @dataclass(frozen=True)
@@ -216,8 +221,8 @@ def text_stamp_style(*, font_path: str, font_size: int = 10, border: bool = Fals
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MIN,
             y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=layout.Margins.uniform(2),
-            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+            margins=layout.Margins.uniform(STAMP_MARGIN),
+            inner_content_scaling=layout.InnerScaling.NO_SCALING,
         ),
     )
 
@@ -277,8 +282,10 @@ class AppearancePlan:
             if self.box:
                 box = self.box
             else:
-                width = max(text_width(line, font_path=self.font_path, font_size=self.font_size) for line in lines) + 8
-                height = len(lines) * (self.font_size + 2) + 6
+                widest = max(text_width(line, font_path=self.font_path, font_size=self.font_size) for line in lines)
+                # pyHanko's text box adds its own padding around the lines: leave room so nothing is clipped
+                width = widest + 2 * STAMP_MARGIN + 24
+                height = len(lines) * (self.font_size + 2) + 2 * STAMP_MARGIN + 16
                 x2, y2 = media[2] - 15 * MM, media[3] - 5 * MM
                 box = (x2 - width, y2 - height, x2, y2)
             request.page, request.box = index, box

@@ -26,7 +26,8 @@ __all__ = [
     "issue_carrier_certificate",
 ]
 
-FONT_DIR = Path("/usr/share/fonts/truetype/liberation")
+# Liberation 2.x has the precomposed Vietnamese letters (U+1EA0-1EF9); 1.x does not.
+FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 VALIDITY = dt.timedelta(days=3650)
 ROOT_NAME = "vanthu Dev Root CA"
 CARRIER_CA_NAME = "vanthu Dev Carrier CA"

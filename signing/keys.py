@@ -6,6 +6,7 @@ size-estimating dry run); here a key is loaded once and reused until its record 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -101,7 +102,7 @@ def _load_pkcs11(record: SigningKey) -> LoadedKey:
     pin = os.environ.get(record.pkcs11_pin_env) if record.pkcs11_pin_env else None
     if record.pkcs11_pin_env and pin is None:
         raise KeyUnavailable(f"environment variable {record.pkcs11_pin_env} is not set for {record.key_id}")
-    session_key = (record.pkcs11_module, record.pkcs11_token_label)
+    session_key = (record.pkcs11_module, record.pkcs11_token_label, hashlib.sha256((pin or "").encode()).hexdigest())
     try:
         session = _pkcs11_sessions.get(session_key)
         if session is None:

@@ -223,7 +223,7 @@ SIGNING_DEV_PKI_DIR = env("SIGNING_DEV_PKI_DIR", default=str(var_path("pki")))
 SIGNING_DEV_AGENCY_NAME = env("SIGNING_DEV_AGENCY_NAME", default="SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH LẠNG SƠN")
 SIGNING_DEV_AGENCY_TAX_CODE = env("SIGNING_DEV_AGENCY_TAX_CODE", default="4900123456")
 SIGNING_STAMP_FONT = env(
-    "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"
+    "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 )
 SIGNING_CACHE_DIR = env("SIGNING_CACHE_DIR", default=str(var_path("cache", "signing")))
 SIGNING_SEAL_DIAMETER_MM = env.float("SIGNING_SEAL_DIAMETER_MM", default=36.0)
@@ -268,3 +268,4 @@ VANTHU_DEMO_LOADERS += ["cms.demo.load"]
 
 # --- demo loaders that need every other app's demo data: keep last ----------------------------
 VANTHU_DEMO_LOADERS += ["workflows.dispatch.demo.load"]
+VANTHU_DEMO_LOADERS += ["workflows.pledges.demo.load"]

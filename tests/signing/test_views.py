@@ -81,7 +81,9 @@ def test_record_page_shows_latest_revision_and_qr_url(client, signed_bt, setting
     settings.SITE_URL = "https://vanthu.example.vn"
     code = services.new_verification_code()
     assert len(code) == 12 and code != services.new_verification_code()
-    services.record_issued_revision(code=code, pdf=sample_pdf(1), number="05/STTTT-TTr", subject="Bản nháp", issuer="Sở")
+    services.record_issued_revision(
+        code=code, pdf=sample_pdf(1), number="05/STTTT-TTr", subject="Bản nháp", issuer="Sở"
+    )
     services.record_issued_revision(code=code, pdf=signed_bt, number="05/STTTT-TTr", subject="Bản ký", issuer="Sở")
     assert services.verification_url(code) == f"https://vanthu.example.vn/xac-thuc/{code}/"
 

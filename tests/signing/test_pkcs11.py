@@ -1,0 +1,102 @@
+"""PKCS#11 keys against a real SoftHSM2 token initialised in a temp dir for this session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from signing import services
+from signing.errors import KeyUnavailable
+from signing.models import SigningKey
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not shutil.which("softhsm2-util"), reason="needs softhsm2 (scripts/ensure_system_deps.sh test)"),
+]
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+TOKEN, PIN = "vanthu-test", "246810"
+
+
+@pytest.fixture(scope="session")
+def softhsm_token(tmp_path_factory, signing_pki, dev_p12):
+    """A SoftHSM2 token holding the dev key `user-phogiamdoc` (key + certificate, id 01)."""
+    base = tmp_path_factory.mktemp("softhsm")
+    (base / "tokens").mkdir()
+    conf = base / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)  # read by the module when it is first loaded in this process
+    subprocess.run(
+        ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "13579"],
+        check=True,
+        capture_output=True,
+    )
+    p12, password = dev_p12("user-phogiamdoc")
+    key, cert, _chain = pkcs12.load_key_and_certificates(p12, password)
+    (base / "key.der").write_bytes(
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (base / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    for kind, path in (("privkey", base / "key.der"), ("cert", base / "cert.der")):
+        subprocess.run(
+            [
+                "pkcs11-tool",
+                "--module",
+                MODULE,
+                "--token-label",
+                TOKEN,
+                "--login",
+                "--pin",
+                PIN,
+                "--write-object",
+                str(path),
+                "--type",
+                kind,
+                "--id",
+                "01",
+                "--label",
+                "leader",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    (base / "key.der").unlink()  # the key now lives only in the token
+    return base
+
+
+def _record(pin_env: str) -> SigningKey:
+    return SigningKey.objects.create(
+        key_id=f"hsm-{pin_env.lower()}",
+        kind=SigningKey.Kind.PKCS11,
+        pkcs11_module=MODULE,
+        pkcs11_token_label=TOKEN,
+        pkcs11_key_label="leader",
+        pkcs11_key_id="01",
+        pkcs11_pin_env=pin_env,
+    )
+
+
+def test_sign_with_softhsm_token(softhsm_token, pdf2, checked, monkeypatch):
+    monkeypatch.setenv("VANTHU_TEST_HSM_PIN", PIN)
+    record = _record("VANTHU_TEST_HSM_PIN")
+
+    signed = services.sign_pdf(pdf2, key_id=record.key_id, level="B-T", appearance="text")
+
+    checked(signed, expected_signatures=1)
+    report = services.validate_pdf(signed)
+    assert report.indication == "TOTAL_PASSED", report.to_dict()
+    assert report.signatures[0].signer_common_name == "Hoàng Văn Minh"
+
+
+def test_wrong_pin_or_missing_token_is_key_unavailable(softhsm_token, pdf2, monkeypatch):
+    monkeypatch.setenv("VANTHU_TEST_BAD_PIN", "000000")
+    with pytest.raises(KeyUnavailable) as exc:
+        services.sign_pdf(pdf2, key_id=_record("VANTHU_TEST_BAD_PIN").key_id, level="B-B", appearance="none")
+    assert "PIN" in exc.value.user_message
+    missing = _record("VANTHU_TEST_UNSET_PIN")
+    with pytest.raises(KeyUnavailable):
+        services.sign_pdf(pdf2, key_id=missing.key_id, level="B-B", appearance="none")
