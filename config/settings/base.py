@@ -258,6 +258,9 @@ LOGGING = {
         # pyHanko's diff analysis logs tracebacks for suspicious changes: those become verdicts.
         "pyhanko": {"level": "CRITICAL"},
         "pyhanko_certvalidator": {"level": "CRITICAL"},
+        # one line per task at INFO drowns the demo console; failures still show
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
     },
 }
 
