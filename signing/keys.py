@@ -44,12 +44,40 @@ def clear_key_cache() -> None:
         _cache.clear()
 
 
+class CachedKeySigner(signers.SimpleSigner):
+    """SimpleSigner that parses its private key once: stock `sign_raw` re-parses it for every signature."""
+
+    _pyca_key = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism not in ("rsassa_pkcs1v15", "ecdsa"):
+            return super().sign_raw(data, digest_algorithm)
+        key = self._pyca_key
+        if key is None:
+            key = self._pyca_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if isinstance(key, rsa.RSAPrivateKey) and mechanism == "rsassa_pkcs1v15":
+            return key.sign(data, PKCS1v15(), hash_algo)
+        if isinstance(key, ec.EllipticCurvePrivateKey) and mechanism == "ecdsa":
+            return key.sign(data, ec.ECDSA(hash_algo))
+        return super().sign_raw(data, digest_algorithm)
+
+
 def load_pkcs12_bytes(data: bytes, password: bytes | None, *, key_id: str = "in-memory") -> LoadedKey:
     """Load a PKCS#12 in memory (nothing is written anywhere); wrong password or bad file -> KeyUnavailable."""
     if not data:
         raise KeyUnavailable("empty PKCS#12", user_message="Tệp chứng thư số (PKCS#12) rỗng.")
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password or None)
+        stock = signers.SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password or None)
+        signer = CachedKeySigner(
+            signing_key=stock.signing_key, signing_cert=stock.signing_cert, cert_registry=stock.cert_registry
+        )
     except Exception as exc:  # noqa: BLE001 - wrong password, corrupt file, unsupported algorithm
         raise KeyUnavailable(
             f"cannot open PKCS#12 for {key_id}: {type(exc).__name__}",

@@ -1,0 +1,249 @@
+"""Signing and validation speed against stock pyHanko usage, on the same 2-page PDF, in one run.
+
+    .venv/bin/python benchmarks/signing.py [--n 30]
+
+Cases (medians of n runs, ms):
+- `bb_visible`: PAdES B-B with the full ND30 main-document appearance (the leader's signature image), key parsed
+  once per process (what `signing.services.sign_pdf` does after its cache lookup). Baseline `bb_visible_stock`:
+  `SimpleSigner.load_pkcs12` + `signers.sign_pdf` fresh per document with a Vietnamese TTF text stamp (the usual
+  way to get a visible stamp with stock pyHanko).
+- `bt_visible`: the same at B-T with the development TSA. Baseline `bt_visible_stock`.
+- `validate_blt`: `validate_pdf` of a B-LT document (child-process isolation included). Baseline
+  `validate_blt_stock`: stock `validate_pdf_signature` with a validation context built from the file's DSS.
+- `raw_rsa_sign`: one RSA-2048 PKCS#1 v1.5 signature, the floor.
+Throughput: B-B visible signatures per second with 2 worker processes, ours and stock.
+
+Runs with development settings in a throw-away VANTHU_VAR_DIR (its own dev PKI); needs no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VANTHU_VAR_DIR", tempfile.mkdtemp(prefix="vanthu-bench-signing-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from signing import engine, services  # noqa: E402
+from signing.devpki import DevPki  # noqa: E402
+from signing.keys import load_pkcs12_bytes  # noqa: E402
+from signing.testing import sample_pdf  # noqa: E402
+
+KEY_ID = "user-giamdoc"
+PDF = sample_pdf(2)
+BOX = (360.0, 120.0, 530.0, 200.0)
+
+
+def _pki() -> DevPki:
+    pki = DevPki(settings.SIGNING_DEV_PKI_DIR, base_url=settings.SITE_URL, agency=settings.SIGNING_DEV_AGENCY_NAME)
+    pki.ensure()
+    pki.ensure_key(KEY_ID, common_name="Nguyễn Quang Huy", organisation=settings.SIGNING_DEV_AGENCY_NAME)
+    return pki
+
+
+_loaded = None
+
+
+def ours(level: str) -> bytes:
+    """`sign_pdf` minus the key-record query: cached key, ND30 signature image, cached image encoding."""
+    global _loaded
+    pki = _pki() if _loaded is None else None
+    if _loaded is None:
+        key = pki.dev_key(KEY_ID)
+        _loaded = (load_pkcs12_bytes(key.p12_path.read_bytes(), key.password_path.read_bytes().strip()), key)
+    loaded, key = _loaded
+    plan = services._plan(
+        "signature", page=None, box=BOX, text_lines=None, signer_name="", signature_image=str(key.signature_image)
+    )
+    request = engine.SignRequest(level=level, plan=plan)
+    return engine.sign_with_signer(
+        PDF,
+        signer=loaded.signer,
+        chain_der=[loaded.certificate_der, *loaded.chain_der],
+        request=request,
+        env=services._environment(),
+    )
+
+
+def stock(level: str) -> bytes:
+    """Stock pyHanko: key loaded per document, Vietnamese TTF text stamp, size-estimating dry run."""
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    key = _pki().dev_key(KEY_ID)
+    signer = signers.SimpleSigner.load_pkcs12(str(key.p12_path), passphrase=key.password_path.read_bytes().strip())
+    style = TextStampStyle(
+        stamp_text="Ký bởi: %(signer)s\nThời gian: %(ts)s",
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(settings.SIGNING_STAMP_FONT)),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+    )
+    ts = services._timestamper() if level == "B-T" else None
+    out = BytesIO()
+    signers.PdfSigner(
+        meta,
+        signer,
+        timestamper=ts,
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec("Sig", on_page=1, box=tuple(int(v) for v in BOX)),
+    ).sign_pdf(IncrementalPdfFileWriter(BytesIO(PDF)), output=out)
+    return out.getvalue()
+
+
+def validate_stock(data: bytes):
+    """Stock pyHanko: a fresh reader, a validation context from the file's DSS, `validate_pdf_signature`."""
+    from asn1crypto import x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    (sig,) = reader.embedded_regular_signatures
+    roots = [x509.Certificate.load(r) for r in services.configured_trust_roots()]
+    vc = DocumentSecurityStore.read_dss(reader).as_validation_context(
+        {"trust_roots": roots, "revocation_mode": "hard-fail", "allow_fetching": False}
+    )
+    status = validate_pdf_signature(sig, vc)
+    assert status.bottom_line
+    return status
+
+
+def timed(fn, n: int) -> list[float]:
+    fn()  # warm-up (imports, caches, the validation worker)
+    samples = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    return samples
+
+
+def summary(case: str, samples: list[float], baseline: tuple[str, list[float]] | None = None) -> dict:
+    def p95(values):
+        return sorted(values)[max(0, int(round(0.95 * len(values))) - 1)]
+
+    row = {
+        "case": case,
+        "n": len(samples),
+        "median_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(p95(samples), 3),
+        "baseline_case": None,
+        "baseline_median_ms": None,
+        "speedup": None,
+    }
+    if baseline is not None:
+        name, base = baseline
+        row["baseline_case"] = name
+        row["baseline_median_ms"] = round(statistics.median(base), 3)
+        row["speedup"] = round(statistics.median(base) / statistics.median(samples), 2)
+    return row
+
+
+def _worker_sign(args: tuple[str, int]) -> int:
+    kind, count = args
+    fn = ours if kind == "ours" else stock
+    fn("B-B")
+    for _ in range(count):
+        fn("B-B")
+    return count
+
+
+def throughput(kind: str, per_worker: int) -> float:
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_worker_sign, [(kind, 1), (kind, 1)]))  # start and warm both workers
+        t = time.perf_counter()
+        done = sum(pool.map(_worker_sign, [(kind, per_worker), (kind, per_worker)]))
+        return done / (time.perf_counter() - t)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=30)
+    args = parser.parse_args()
+    n = args.n
+    _pki()
+
+    from signing.validation import ValidationOptions, validate_bytes
+
+    # correctness first: every measured output validates
+    for level in ("B-B", "B-T"):
+        for data in (ours(level), stock(level)):
+            assert services.validate_pdf(data).indication == "TOTAL_PASSED"
+    key = _pki().dev_key(KEY_ID)
+    blt = services.sign_pdf_with_pkcs12(
+        PDF, pkcs12=key.p12_path.read_bytes(), password=key.password_path.read_bytes().strip(), level="B-LT"
+    )
+    assert services.validate_pdf(blt).indication == "TOTAL_PASSED"
+    options = ValidationOptions(trust_roots=services.configured_trust_roots(), dev_pki_dir=str(_pki().dir))
+
+    results = [
+        summary("bb_visible", timed(lambda: ours("B-B"), n), ("bb_visible_stock", timed(lambda: stock("B-B"), n))),
+        summary("bt_visible", timed(lambda: ours("B-T"), n), ("bt_visible_stock", timed(lambda: stock("B-T"), n))),
+        summary(
+            "validate_blt",
+            timed(lambda: services.validate_pdf(blt), n),
+            ("validate_blt_stock", timed(lambda: validate_stock(blt), n)),
+        ),
+        summary("validate_blt_in_process", timed(lambda: validate_bytes(blt, options), n)),
+    ]
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    private = _loaded[0].signer.signing_key
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    rsa_key = load_der_private_key(private.dump(), password=None)
+    results.append(
+        summary("raw_rsa_sign", timed(lambda: rsa_key.sign(b"x" * 32, padding.PKCS1v15(), hashes.SHA256()), n * 10))
+    )
+
+    per_worker = max(10, n)
+    ours_rate = throughput("ours", per_worker)
+    stock_rate = throughput("stock", max(5, per_worker // 3))
+    for row in results:
+        print(
+            f"{row['case']:>24}: median {row['median_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f} ms"
+            + (
+                f"  vs {row['baseline_case']} {row['baseline_median_ms']:.2f} ms (x{row['speedup']})"
+                if row["baseline_case"]
+                else ""
+            )
+        )
+    print(f"throughput with 2 workers: {ours_rate:.1f} signatures/s (stock {stock_rate:.1f}/s)")
+    print(
+        json.dumps(
+            {
+                "benchmark": "signing",
+                "results": results,
+                "throughput_2_workers_sig_per_s": round(ours_rate, 1),
+                "throughput_2_workers_stock_sig_per_s": round(stock_rate, 1),
+                "throughput_speedup": round(ours_rate / stock_rate, 2),
+            }
+        )
+    )
+    services._isolated().close()
+
+
+if __name__ == "__main__":
+    main()
