@@ -28,7 +28,7 @@ from django.conf import settings
 
 from templates_docs.errors import ConversionError
 
-__all__ = ["OfficeServer", "convert", "get_server", "shutdown"]
+__all__ = ["OfficeServer", "convert", "get_server", "live_group_members", "shutdown"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,23 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def live_group_members(pgid: int) -> list[int]:
+    """Processes of a group that still run (zombies excluded: reaping orphans is init's job)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
 
 
 class _TimeoutTransport(xmlrpc.client.Transport):

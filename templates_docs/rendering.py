@@ -55,6 +55,24 @@ def _parts(tpl: DocxTemplate) -> list[tuple[str, str]]:
     return [(name, _PARAGRAPH.sub(r"\n<w:p\1", xml)) for name, xml in parts]
 
 
+_BLOCK_TAG = re.compile(r"\{%-?\s*(?:[ptr]|tr|tc)?\s+(\w+)|\{%-?\s*(\w+)")
+_OPENERS = {"if", "for", "macro", "call", "filter", "with", "block", "raw", "set"}
+
+
+def _unclosed_block(source: str) -> tuple[int, str] | None:
+    """(line, tag) of the innermost block opened and never closed, for a clearer message than "end of
+    template"."""
+    stack: list[tuple[int, str]] = []
+    for lineno, line in enumerate(source.splitlines(), start=1):
+        for match in _BLOCK_TAG.finditer(line):
+            tag = match.group(1) or match.group(2)
+            if tag in _OPENERS and not (tag == "set" and "=" in line[match.end() :].split("%}")[0]):
+                stack.append((lineno, tag))
+            elif tag.startswith("end") and stack and stack[-1][1] == tag[3:]:
+                stack.pop()
+    return stack[-1] if stack else None
+
+
 def _paragraph_text(source: str, lineno: int) -> str:
     lines = source.splitlines()
     if 0 < lineno <= len(lines):
@@ -73,11 +91,15 @@ def check_template(template: bytes) -> None:
         try:
             tree = env.parse(source)
         except jinja2.TemplateSyntaxError as exc:
-            text = _paragraph_text(source, exc.lineno)
+            lineno = exc.lineno
             token = re.search(r"'([^']+)'", exc.message or "")
+            name = token.group(1) if token else "?"
+            if "end of template" in (exc.message or "") and (unclosed := _unclosed_block(source)):
+                lineno, name = unclosed
+            text = _paragraph_text(source, lineno)
             raise TemplateSyntaxProblem(
-                line=exc.lineno - 1,
-                name=token.group(1) if token else (text or "?"),
+                line=lineno - 1,
+                name=name,
                 message=f"Jinja syntax error in the {part}: {exc.message} — «{text}»",
             ) from exc
         unknown = meta.find_undeclared_variables(tree) - set(PLACEHOLDERS)

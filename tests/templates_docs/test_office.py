@@ -1,0 +1,94 @@
+"""The warm LibreOffice supervisor, exercised for real: restart after death, timeout on a hang, queueing."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from django.conf import settings
+
+from templates_docs import office, services
+from templates_docs.errors import ConversionError
+
+
+@pytest.fixture(scope="module")
+def docx():
+    from templates_docs.builder import builtin_template
+    from templates_docs.context import build_context, parse_data
+    from templates_docs.rendering import fill_template
+
+    sample = services.load_sample("thong-bao")
+    context = build_context(
+        doc_type="thong-bao",
+        data=parse_data(sample),
+        organisation=settings.VANTHU_DEFAULT_ORGANISATION,
+        draft=False,
+        today=__import__("datetime").date(2026, 1, 1),
+    )
+    return fill_template(builtin_template("thong-bao"), context)
+
+
+def test_server_dies_and_is_restarted(docx):
+    server = office.get_server()
+    assert services.convert_to_pdf(docx).startswith(b"%PDF")
+    pid, restarts = server.process.pid, server.restarts
+    os.killpg(pid, signal.SIGKILL)
+    server.process.wait(timeout=10)
+    assert services.convert_to_pdf(docx).startswith(b"%PDF")
+    assert server.process.pid != pid and server.restarts == restarts + 1
+
+
+def test_hung_server_times_out_then_recovers(docx):
+    server = office.get_server()
+    services.convert_to_pdf(docx)
+    pgid = server.process.pid
+    os.killpg(pgid, signal.SIGSTOP)  # frozen, like a LibreOffice stuck on a document
+    started = time.monotonic()
+    with pytest.raises(ConversionError, match="within"):
+        services.convert_to_pdf(docx, timeout=2)
+    assert time.monotonic() - started < 15
+    assert office.live_group_members(pgid) == []  # the frozen group was killed, not left behind
+    assert services.convert_to_pdf(docx).startswith(b"%PDF")
+
+
+def test_concurrent_requests_are_queued_not_failed(docx):
+    results, errors = [], []
+
+    def convert():
+        try:
+            results.append(services.convert_to_pdf(docx))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=convert) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(results) == 4 and all(r.startswith(b"%PDF") for r in results)
+
+
+def test_stop_kills_the_whole_process_group(docx):
+    server = office.OfficeServer(executable=str(settings.VANTHU_UNOSERVER), timeout=60)
+    server.start()
+    assert server.convert(docx).startswith(b"%PDF")  # soffice is up as a child by now
+    pgid, profile = server.process.pid, server._profile
+    assert len(office.live_group_members(pgid)) >= 2  # unoserver and soffice
+    server.stop()
+    assert office.live_group_members(pgid) == []
+    assert not os.path.exists(profile)
+
+
+def test_garbage_input_is_a_conversion_error_and_the_server_survives(docx):
+    with pytest.raises(ConversionError):
+        services.convert_to_pdf(b"")
+    with pytest.raises(ConversionError):
+        services.convert_to_pdf(b"PK\x03\x04 this is no document", timeout=30)
+    assert services.convert_to_pdf(docx).startswith(b"%PDF")
+
+
+def test_missing_unoserver_is_a_clear_error(docx):
+    server = office.OfficeServer(executable="/nonexistent/unoserver")
+    with pytest.raises(ConversionError, match="make uno-venv"):
+        server.convert(docx)
