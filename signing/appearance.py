@@ -166,6 +166,9 @@ def prepared_font(source: str | Path, cache_dir: str | Path) -> str:
         options.notdef_outline = True
         options.hinting = False
         options.drop_tables += ["FFTM"]
+        import logging
+
+        logging.getLogger("fontTools").setLevel(logging.WARNING)  # its INFO lines list every pruned table
         subsetter = subset.Subsetter(options=options)
         subsetter.populate(unicodes=[cp for lo, hi in _SUBSET_RANGES for cp in range(lo, hi + 1)])
         subsetter.subset(font)

@@ -378,9 +378,11 @@ def seal_png(agency: str, *, size: int = 600) -> bytes:
         a = -math.pi / 2 + i * math.pi / 5
         star.append((c + r * math.cos(a), c + r * math.sin(a)))
     draw.polygon(star, fill=red)
-    text = f"{agency.upper()} ★ "
-    font = ImageFont.truetype(str(FONT_DIR / "LiberationSans-Bold.ttf"), max(18, int(size * 0.055)))
+    text = f"{agency.upper()} • "
     radius = size * 0.39
+    # letters as large as the ring allows (about 0.62 em per capital in Liberation Sans Bold)
+    font_px = int(min(size * 0.085, 2 * math.pi * radius / (len(text) * 0.66)))
+    font = ImageFont.truetype(str(FONT_DIR / "LiberationSans-Bold.ttf"), max(14, font_px))
     step = 2 * math.pi / max(len(text), 1)
     for i, ch in enumerate(text):
         angle = -math.pi / 2 + i * step
