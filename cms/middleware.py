@@ -13,6 +13,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language_from_request
 
@@ -32,7 +33,11 @@ def _cache_key(request: HttpRequest) -> str | None:
     path = request.get_full_path()
     if path.startswith(("/admin/", "/django-admin/", "/static/", "/media/", "/documents/")):
         return None
-    raw = f"{request.get_host()}|{path}|{get_language_from_request(request)}"
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None  # the normal stack answers 400
+    raw = f"{host}|{path}|{get_language_from_request(request)}"
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
     return f"cms:page:{page_cache_generation()}:{digest}"
 
