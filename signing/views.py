@@ -55,7 +55,12 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
     latest = selectors.latest_issued(code)
     if latest is None:
         raise Http404(_("Không có văn bản nào với mã xác thực này."))
-    report = services.validate_pdf(services.read_issued(latest), max_bytes=2**40)
+    try:
+        data = services.read_issued(latest)
+    except OSError:
+        log.error("issued revision %s of %s is missing from storage", latest.sha256, code)
+        data = b""
+    report = services.validate_pdf(data, max_bytes=2**40)
     context = selectors.verdict_context(report, issued=latest)
     context.update(code=code, revisions=selectors.issued_revisions(code))
     return render(request, "signing/record.html", context)

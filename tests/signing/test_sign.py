@@ -163,3 +163,34 @@ def test_key_id_for_user(signing_keys, django_user_model):
     assert services.key_id_for_user(giamdoc) == "user-giamdoc"
     assert services.key_id_for_user(other) is None
     assert services.key_id_for_user(None) is None
+
+
+def test_sign_pdf_command(signing_keys, pdf2, tmp_path, checked):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    (tmp_path / "in.pdf").write_bytes(pdf2)
+    out = io.StringIO()
+    call_command(
+        "sign_pdf",
+        str(tmp_path / "in.pdf"),
+        str(tmp_path / "out.pdf"),
+        "--key",
+        "org-seal",
+        "--level",
+        "B-LTA",
+        "--appearance",
+        "seal",
+        "--box",
+        "360",
+        "120",
+        "530",
+        "200",
+        stdout=out,
+    )
+    assert "B-LTA" in out.getvalue()
+    checked((tmp_path / "out.pdf").read_bytes(), expected_signatures=1)
+    assert services.validate_pdf((tmp_path / "out.pdf").read_bytes()).signatures[0].pades_level == "B-LTA"
+    with pytest.raises(CommandError, match="KeyUnavailable"):
+        call_command("sign_pdf", str(tmp_path / "in.pdf"), str(tmp_path / "x.pdf"), "--key", "nope", stdout=out)
