@@ -194,3 +194,15 @@ def test_sign_pdf_command(signing_keys, pdf2, tmp_path, checked):
     assert services.validate_pdf((tmp_path / "out.pdf").read_bytes()).signatures[0].pades_level == "B-LTA"
     with pytest.raises(CommandError, match="KeyUnavailable"):
         call_command("sign_pdf", str(tmp_path / "in.pdf"), str(tmp_path / "x.pdf"), "--key", "nope", stdout=out)
+
+
+def test_sync_api_works_inside_a_running_event_loop(signing_pki, dev_p12, pdf2):
+    """Async views call the sync API: pyHanko's own sync wrappers would fail there."""
+    import asyncio
+
+    p12, password = dev_p12("user-giamdoc")
+
+    async def view():
+        return services.sign_pdf_with_pkcs12(pdf2, pkcs12=p12, password=password, level="B-B")
+
+    assert services.validate_pdf(asyncio.run(view())).indication == "TOTAL_PASSED"
