@@ -42,6 +42,10 @@ _PLEDGES_RUN = [
     "pledges.change_carrier",
 ]
 
+# templates_docs: the outgoing register (sổ văn bản đi) and the DOCX template versions.
+_REGISTER = ["templates_docs.view_outgoing_register"]
+_TEMPLATES_ADMIN = ["templates_docs.view_templateversion", "templates_docs.change_templateversion"]
+
 # Each app adds the permissions its steps need under the roles that perform them.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.STAFF: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT, *_PLEDGES_RUN],
@@ -51,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_DISPATCH_DRAFT,
         "dispatch.can_review_dispatchprocess",
         *_PLEDGES_RUN,
+        *_REGISTER,
     ],
     Role.LEADERSHIP: [
         *_INTERNAL,
@@ -58,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_PLEDGES_READ,
         "dispatch.can_approve_dispatchprocess",
         "dispatch.can_sign_dispatchprocess",
+        *_REGISTER,
     ],
     Role.CLERK: [
         *_INTERNAL,
@@ -66,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "dispatch.can_number_dispatchprocess",
         "dispatch.can_seal_dispatchprocess",
         "dispatch.can_send_dispatchprocess",
+        *_REGISTER,
     ],
     # Carriers never get admin access nor any view_<process> permission: they use their own pages.
     Role.CARRIER: [],
@@ -76,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_user",
+        *_TEMPLATES_ADMIN,
     ],
 }
 

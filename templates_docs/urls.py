@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from templates_docs import views
 
 app_name = "templates_docs"
-urlpatterns: list = []
+urlpatterns = [
+    path("so-van-ban-di/", views.OutgoingRegisterView.as_view(), name="register"),
+]
