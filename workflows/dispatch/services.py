@@ -29,6 +29,7 @@ from core.files import store_file
 from core.models import StaffProfile, StoredFile
 from core.organisation import organisation_info
 from signing.errors import SigningError
+from signing.models import SigningKey
 from signing.services import (
     finish_external_signature,
     key_id_for_user,
@@ -549,11 +550,20 @@ def prepare_external_signing(*, process: DispatchProcess, user, certificate_der:
     if base is None:
         raise DispatchError(_("Văn bản chưa được cấp số."))
     try:
+        # The signer's signature image comes from their key record (a token key is registered with one); without
+        # an image the box gets the signer's name and the signing time as text.
+        image = (
+            SigningKey.objects.filter(owner=user, is_active=True)
+            .exclude(signature_image="")
+            .values_list("signature_image", flat=True)
+            .first()
+        )
         state = prepare_external_signature(
             base.pdf.read(),
             certificate_der=certificate_der,
             level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
-            appearance="signature",
+            appearance="signature" if image else "text",
+            signature_image=image or "",
             page=process.signature_page,
             box=tuple(process.signature_box) if process.signature_box else None,
         )
