@@ -103,8 +103,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------------------
-# locmem by default; `CACHE_URL=redis://host:6379/1` shares the cache between app servers.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://vanthu")}
+# A file cache under var/ by default, so the web server and the task worker of one machine see the same cache
+# (a pledge signed in the worker invalidates the cached campaign page). Several app servers share Redis instead:
+# `CACHE_URL=redis://host:6379/1`.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{var_path('cache', 'pages')}")}
 
 # --- files ----------------------------------------------------------------------------------
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(var_path("media")))
