@@ -38,6 +38,7 @@ from pyhanko.stamp.base import BaseStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+import signing._speedups  # noqa: F401  (faster hex strings in pyHanko's parser)
 from signing.errors import InvalidInput, RevocationUnavailable, SigningError, TimestampUnavailable
 
 __all__ = [

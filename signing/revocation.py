@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -26,6 +27,7 @@ FRESHNESS = dt.timedelta(days=7)
 class DevRevocation:
     def __init__(self, pki: DevPki):
         self.pki = pki
+        self._answers: dict[bytes, tuple[int, float, bytes]] = {}
         self.cas: dict[bytes, tuple[str, x509.Certificate, object]] = {}
         for name in pki.ca_names():
             cert = pki.load_cert(name)
@@ -117,15 +119,29 @@ class DevRevocation:
         raise KeyError(ca)
 
     def answers_for(self, certs_der: list[bytes]) -> list[bytes]:
-        """OCSP responses for every certificate in `certs_der` that the dev PKI issued."""
+        """OCSP responses for every certificate in `certs_der` that the dev PKI issued (roots need none).
+
+        Answers are reused for a minute (and until the revocation list changes), like a responder's cache."""
         out = []
-        for der in certs_der:
+        try:
+            revoked_stamp = self.pki.revoked_path.stat().st_mtime_ns
+        except OSError:
+            revoked_stamp = 0
+        now = time.monotonic()
+        for der in dict.fromkeys(certs_der):
+            hit = self._answers.get(der)
+            if hit is not None and hit[0] == revoked_stamp and now - hit[1] < 60:
+                out.append(hit[2])
+                continue
             try:
                 cert = x509.load_der_x509_certificate(der)
             except ValueError:
                 continue
+            if cert.issuer == cert.subject:
+                continue
             resp = self.ocsp_response(cert)
             if resp:
+                self._answers[der] = (revoked_stamp, now, resp)
                 out.append(resp)
         return out
 

@@ -15,7 +15,9 @@ import hashlib
 import logging
 import multiprocessing
 import re
+import sys
 import threading
+import types
 from dataclasses import asdict, dataclass, field
 from io import BytesIO
 from typing import Any
@@ -185,9 +187,11 @@ def _name_attr(cert, key: str) -> str:
 
 def _timestamp_token(sig):
     """(gen_time, [certificate DER]) of the signature time-stamp token, or (None, [])."""
+    from asn1crypto import core
+
     try:
         attrs = sig.signer_info["unsigned_attrs"]
-        if not attrs or attrs.native is None:
+        if isinstance(attrs, core.Void) or len(attrs) == 0:
             return None, []
         for attr in attrs:
             if attr["type"].native == "signature_time_stamp_token":
@@ -267,7 +271,9 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
         sig, ts_time=ts_time, dss_revision=ctx["dss_revision"], doc_ts_revisions=ctx["doc_ts_revisions"]
     )
 
-    certs_der = [c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"]
+    certs_der = list(
+        dict.fromkeys([c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"])
+    )
     local_ocsps = ctx["local"].answers_for(certs_der) if ctx["local"] is not None else []
     roots = [ax509.Certificate.load(r) for r in options.trust_roots]
     common = {
@@ -279,8 +285,9 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
         "revocation_mode": "hard-fail",
         "retroactive_revinfo": True,
     }
-    signer_vc = ValidationContext(moment=ts_time, **common) if ts_time else ValidationContext(**common)
     ts_vc = ValidationContext(**common)
+    # a time-stamped signature is judged at its time-stamp (was the certificate valid, not revoked, then?)
+    signer_vc = ValidationContext(moment=ts_time, **common) if ts_time else ts_vc
     status = await async_validate_pdf_signature(sig, signer_validation_context=signer_vc, ts_validation_context=ts_vc)
 
     report.intact = bool(status.intact)
@@ -325,6 +332,8 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
 async def _validate_async(data: bytes, options: ValidationOptions) -> ValidationReport:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    import signing._speedups  # noqa: F401 - faster hex strings (signature /Contents) in pyHanko's parser
+
     sha = hashlib.sha256(data).hexdigest()
     reader = PdfFileReader(BytesIO(data), strict=False)
     if reader.encrypted:
@@ -347,10 +356,12 @@ async def _validate_async(data: bytes, options: ValidationOptions) -> Validation
         "local": None,
     }
     if dss is not None:
-        vc = dss.as_validation_context({"trust_roots": []})
+        from pyhanko.pdf_utils.decode_limits import DecodePurpose
+
+        # raw DER is enough: ValidationContext parses it once, per signature
         ctx["dss_certs"] = [c.dump() for c in dss.load_certs()]
-        ctx["dss_ocsps"] = list(vc.ocsps)
-        ctx["dss_crls"] = list(vc.crls)
+        ctx["dss_ocsps"] = [ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE) for ref in dss.ocsps]
+        ctx["dss_crls"] = [ref.get_object().read_data(DecodePurpose.CRL) for ref in dss.crls]
     if options.dev_pki_dir:
         from signing.revocation import dev_revocation
 
@@ -447,7 +458,14 @@ class IsolatedValidator:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe(duplex=True)
         proc = ctx.Process(target=_worker_main, args=(child, self.memory_mb), daemon=True, name="vanthu-validate")
-        proc.start()
+        # The worker needs nothing from the host's __main__ (manage.py, gunicorn, a script without a main
+        # guard): hide it so `spawn` does not re-run it in the child.
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            proc.start()
+        finally:
+            sys.modules["__main__"] = main
         child.close()
         self._proc, self._conn = proc, parent
         if not parent.poll(120) or parent.recv() != "ready":
