@@ -168,6 +168,16 @@ class OfficeServer:
         self.stop()
         self.start()
 
+    def _healthy(self) -> bool:
+        """The server answers and its office process (a second live member of the group) still runs."""
+        if not self.alive():
+            return False
+        try:
+            self._proxy(5).info()
+        except (OSError, http.client.HTTPException, xmlrpc.client.Error):
+            return False
+        return len(live_group_members(self.process.pid)) >= 2
+
     # -- conversion --------------------------------------------------------------------------
     def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
         return xmlrpc.client.ServerProxy(
@@ -207,14 +217,15 @@ class OfficeServer:
                     if attempt == 2:
                         raise ConversionError(f"LibreOffice is not answering: {exc}") from exc
                 except xmlrpc.client.Fault as exc:
-                    # A fault is either a file LibreOffice cannot read or a dead office behind a live server:
-                    # retry once on a fresh server, then report.
+                    # A fault is either a file LibreOffice cannot read (the server still answers, its office
+                    # still runs: report it and keep the server) or a dead office behind a live server (retry
+                    # once on a fresh one).
                     logger.warning("unoserver fault: %s", exc.faultString[:200])
-                    self.stop()
-                    if attempt == 2:
+                    if attempt == 2 or self._healthy():
                         raise ConversionError(
                             f"LibreOffice could not convert the document: {exc.faultString[:200]}"
                         ) from exc
+                    self.stop()
             raise ConversionError("LibreOffice conversion failed")
         finally:
             self._lock.release()

@@ -83,9 +83,13 @@ def test_stop_kills_the_whole_process_group(docx):
 def test_garbage_input_is_a_conversion_error_and_the_server_survives(docx):
     with pytest.raises(ConversionError):
         services.convert_to_pdf(b"")
-    with pytest.raises(ConversionError):
+    services.convert_to_pdf(docx)
+    server = office.get_server()
+    pid, restarts = server.process.pid, server.restarts
+    with pytest.raises(ConversionError, match="could not convert"):
         services.convert_to_pdf(b"PK\x03\x04 this is no document", timeout=30)
     assert services.convert_to_pdf(docx).startswith(b"%PDF")
+    assert (server.process.pid, server.restarts) == (pid, restarts)  # a bad file does not cost a restart
 
 
 def test_missing_unoserver_is_a_clear_error(docx):
