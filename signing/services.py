@@ -130,11 +130,12 @@ def _timestamper():
         ts = _tsa_cache.get(key)
         if ts is None:
             from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
-            from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
             # The development TSA answers in-process (no port, no network); its certificate chains to the dev root.
             tsa_cert = load_cert_from_pemder(str(pki.cert_path("tsa")))
-            ts = DummyTimeStamper(
+            from signing.devtsa import DevTimeStamper
+
+            ts = DevTimeStamper(
                 tsa_cert=tsa_cert,
                 tsa_key=load_private_key_from_pemder(str(pki.key_path("tsa")), passphrase=None),
                 certs_to_embed=[tsa_cert, load_cert_from_pemder(str(pki.cert_path("root")))],
