@@ -259,3 +259,14 @@ def test_verify_pdf_exit_codes_3_and_4(tmp_path):
     assert _exit_code_of(str(tmp_path / "unsigned.pdf"))[0] == 4
     code, out = _exit_code_of(str(tmp_path / "fake.pdf"), "--json")
     assert code == 3 and json.loads(out)["indication"] == "UNREADABLE"
+
+
+def test_encrypted_pdf_is_unreadable_without_password(signed_bt, tmp_path):
+    (tmp_path / "in.pdf").write_bytes(sample_pdf(1))
+    subprocess.run(
+        ["qpdf", "--encrypt", "user-pw", "owner-pw", "256", "--", str(tmp_path / "in.pdf"), str(tmp_path / "enc.pdf")],
+        check=True,
+    )
+    report = services.validate_pdf((tmp_path / "enc.pdf").read_bytes())
+    assert (report.indication, report.exit_code) == ("UNREADABLE", 3)
+    assert "mã hóa" in report.reason
