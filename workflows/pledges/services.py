@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import time
 import unicodedata
@@ -379,7 +380,8 @@ def send_otp(*, pledge: Pledge, purpose: str, client: str = "") -> OtpChallenge:
     with transaction.atomic():
         Pledge.objects.select_for_update().filter(pk=pledge.pk).exists()
         recent = OtpChallenge.objects.filter(pledge=pledge, created_at__gte=now - timedelta(hours=1))
-        last = recent.order_by("-created_at").first()
+        # Checking the e-mail and then confirming the signature are two codes a minute apart at most.
+        last = recent.filter(purpose=purpose).order_by("-created_at").first()
         if last is not None and now - last.created_at < OTP_MIN_INTERVAL:
             wait = int((OTP_MIN_INTERVAL - (now - last.created_at)).total_seconds()) + 1
             refusal = _("Mã vừa được gửi. Vui lòng đợi %(s)d giây rồi thử lại.") % {"s": wait}
@@ -653,6 +655,15 @@ def check_carrier_signature(*, pledge: Pledge, data: bytes) -> dict[str, Any]:
             _(
                 "Nội dung đã ký khác với bản cam kết Sở đã phát hành cho đơn vị (tệp đã bị sửa đổi). Vui lòng tải lại bản cam kết gốc, ký và tải lên."
             )
+        )
+    try:
+        covered = signing.signed_revision(data, sig.index)
+    except SigningError as exc:
+        raise PledgeError(exc.user_message) from exc
+    # Between the issued file and the signature's own objects there may be nothing but whitespace.
+    if not re.match(rb"\s*\d+\s+\d+\s+obj\b", covered[len(issued) :]):
+        raise PledgeError(
+            _("Tệp đã bị thêm nội dung vào sau bản cam kết trước khi ký. Vui lòng ký đúng tệp đã tải về.")
         )
     if not sig.intact or not sig.valid:
         raise PledgeError(_("Chữ ký số không hợp lệ: dữ liệu đã ký bị thay đổi hoặc chữ ký bị hỏng."))

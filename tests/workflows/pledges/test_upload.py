@@ -40,13 +40,14 @@ def test_wrong_uploads_are_refused_with_the_reason(pledges, carrier_certificates
     modified = issued.replace(b"/Producer", b"/Producer ", 1) if b"/Producer" in issued else issued + b"\n% edited\n"
     assert modified != issued
     _refused(mine, offline_sign(modified, own_cert), "khác với bản cam kết")
+    _refused(mine, offline_sign(issued + b"\n%% them noi dung\n", own_cert), "thêm nội dung")
     _refused(mine, offline_sign(issued, carrier_certificates[other.carrier.tax_code]), r"MST: 4900100002\), không phải")
     signed = bytearray(offline_sign(issued, own_cert))
     position = len(issued) // 2
     signed[position] = (signed[position] + 1) % 256  # a change inside the signed bytes
     _refused(mine, bytes(signed), "không hợp lệ|khác với bản cam kết")
     _refused(mine, offline_sign(issued, untrusted_certificate), "không do tổ chức")
-    assert AuditEntry.objects.filter(code="workflows.pledges.upload_refused").count() == 7
+    assert AuditEntry.objects.filter(code="workflows.pledges.upload_refused").count() == 8
 
 
 def test_pkcs12_signature_is_used_once_and_checked(pledges, carrier_certificates):

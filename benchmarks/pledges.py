@@ -1,0 +1,423 @@
+"""Load test of the pledge campaign: 1,000 carriers through OTP and simple signing (method a) against PostgreSQL.
+
+    .venv/bin/python benchmarks/pledges.py [--carriers 1000] [--clients 8] [--workers 3]
+
+Everything real and on loopback: PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
+vanthu_bench_pledges, recreated), gunicorn serving the project, Django's SMTP backend delivering to a small SMTP
+sink in this process (the clients read their OTP codes from it), concurrent HTTP clients that open the invitation
+link, ask for and enter the e-mail OTP, ask for the signing OTP, type the name, send a drawn signature and sign.
+The pledge PDF is rendered once by LibreOffice and issued to every carrier (pre-rendered PDFs are allowed).
+Afterwards every stored signed PDF is validated with the project's validator and with poppler's `pdfsig`.
+The countersignature (B-LT + certificate) is queued for the task worker and is not part of this measurement.
+
+Last line: one JSON object (cases `simple_sign_1000` and the single-client baseline `simple_sign_serial`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/vanthu_bench_pledges"
+REPRESENTATIVE = "Nguyễn Văn Bình"
+
+
+# --- SMTP sink -----------------------------------------------------------------------------------
+class SmtpSink:
+    """Just enough SMTP to accept Django's messages; keeps the last 6-digit code per recipient."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, list[str]] = defaultdict(list)
+        self.cond = threading.Condition()
+        self.loop = asyncio.new_event_loop()
+        self.port = _free_port()
+        self.messages = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._client, "127.0.0.1", self.port))
+        self.loop.run_forever()
+
+    async def _client(self, reader, writer) -> None:
+        def send(line: str) -> None:
+            writer.write((line + "\r\n").encode())
+
+        send("220 sink")
+        recipients: list[str] = []
+        while True:
+            line = await reader.readline()
+            if not line:
+                break
+            command = line.decode("utf-8", "replace").strip()
+            upper = command.upper()
+            if upper.startswith(("EHLO", "HELO")):
+                send("250 sink")
+            elif upper.startswith("MAIL FROM"):
+                recipients = []
+                send("250 OK")
+            elif upper.startswith("RCPT TO"):
+                recipients.append(re.search(r"<([^>]+)>", command).group(1).lower())
+                send("250 OK")
+            elif upper == "DATA":
+                send("354 go")
+                await writer.drain()
+                chunks = []
+                while True:
+                    data = await reader.readline()
+                    if data in (b".\r\n", b".\n", b""):
+                        break
+                    chunks.append(data)
+                self._deliver(recipients, b"".join(chunks))
+                send("250 queued")
+            elif upper == "QUIT":
+                send("221 bye")
+                await writer.drain()
+                break
+            else:
+                send("250 OK")
+            await writer.drain()
+        writer.close()
+
+    def _deliver(self, recipients: list[str], raw: bytes) -> None:
+        import email
+
+        message = email.message_from_bytes(raw)
+        body = ""
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                body += part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+        match = re.search(r"\b(\d{6})\b", body)
+        with self.cond:
+            self.messages += 1
+            if match:
+                for rcpt in recipients:
+                    self.codes[rcpt].append(match.group(1))
+            self.cond.notify_all()
+
+    def wait_code(self, to: str, seen: int, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.codes[to]) <= seen:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no OTP for {to}")
+                self.cond.wait(left)
+            return self.codes[to][seen]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- setup ---------------------------------------------------------------------------------------
+def _environment(database_url: str, var_dir: str, smtp_port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        DEBUG="false",
+        DATABASE_URL=database_url,
+        VANTHU_VAR_DIR=var_dir,
+        SECRET_KEY="benchmark-only-not-secret",  # noqa: S106 - throwaway database
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+        LOG_LEVEL="WARNING",
+        CONN_MAX_AGE="600",
+        VANTHU_PLEDGES_EMAIL_RETRY_DELAY="0.2",
+    )
+    return env
+
+
+def _recreate_database(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+SETUP_SCRIPT = r"""
+import json, sys
+from datetime import timedelta
+import django
+django.setup()
+from django.utils import timezone
+from core.demo import load as load_accounts
+from signing.demo import init_pki
+from workflows.pledges import services
+from workflows.pledges.models import Campaign, Carrier, Pledge
+
+n = int(sys.argv[1])
+load_accounts(sys.stdout)
+init_pki()
+campaign = Campaign.objects.create(
+    title="Benchmark", slug="bench", status=Campaign.Status.RUNNING,
+    opens_at=timezone.now() - timedelta(days=1), closes_at=timezone.now() + timedelta(days=10),
+)
+Carrier.objects.bulk_create([
+    Carrier(name=f"Doanh nghiệp số {i:04d}", tax_code=f"49{i:08d}", district="Cao Lộc",
+            representative="Nguyễn Văn Bình", representative_title="Giám đốc", email=f"dn{i}@bench.example.vn")
+    for i in range(n)
+])
+pledges = [Pledge(campaign=campaign, carrier=c) for c in Carrier.objects.order_by("pk")]
+Pledge.objects.bulk_create(pledges)
+first = Pledge.objects.select_related("carrier", "campaign").order_by("pk").first()
+rendered = services.render_pledge(pledge=first)  # LibreOffice once; every carrier is issued these bytes
+links = []
+for pledge in Pledge.objects.select_related("carrier", "campaign").order_by("pk"):
+    services.record_issued_pdf(pledge=pledge, rendered=rendered)
+    links.append([pledge.carrier.email, services.new_invitation_token(pledge=pledge)])
+print("LINKS" + json.dumps(links))
+"""
+
+
+# --- one carrier ---------------------------------------------------------------------------------
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+SIGNATURE = (
+    "data:image/png;base64,"
+    + base64.b64encode(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360f8cf000000030101006a2fd85a0000000049454e44ae426082"
+        )
+    ).decode()
+)
+
+
+def carrier_flow(base: str, email: str, token: str, sink: SmtpSink) -> tuple[bool, float, str]:
+    """Returns (ok, sign request ms, error)."""
+    import requests
+
+    session = requests.Session()
+    try:
+        url = f"{base}/cam-ket/moi/{token}/"
+        page = session.get(url, timeout=60)
+        csrf = _csrf(page.text)
+        seen = len(sink.codes[email])
+        r = session.post(url, {"csrfmiddlewaretoken": csrf, "action": "send"}, headers={"Referer": url}, timeout=60)
+        code = sink.wait_code(email, seen)
+        r = session.post(
+            url, {"csrfmiddlewaretoken": csrf, "action": "verify", "code": code}, headers={"Referer": url}, timeout=60
+        )
+        if "/ky-dien-tu/" not in r.text:
+            return False, 0.0, f"verify: {r.status_code}"
+        sign_url = r.url.rstrip("/") + "/ky-dien-tu/"
+        page = session.get(sign_url, timeout=60)
+        csrf = _csrf(page.text)
+        seen = len(sink.codes[email])
+        session.post(
+            sign_url,
+            {"csrfmiddlewaretoken": csrf, "action": "send", "typed_name": ""},
+            headers={"Referer": sign_url},
+            timeout=60,
+        )
+        code = sink.wait_code(email, seen)
+        started = time.perf_counter()
+        r = session.post(
+            sign_url,
+            {
+                "csrfmiddlewaretoken": csrf,
+                "action": "sign",
+                "typed_name": REPRESENTATIVE,
+                "signature": SIGNATURE,
+                "code": code,
+            },
+            headers={"Referer": sign_url},
+            timeout=120,
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        if 'data-testid="signed-box"' not in r.text:
+            return False, elapsed, f"sign: {r.status_code} {r.url}"
+        return True, elapsed, ""
+    except Exception as exc:  # noqa: BLE001 - every failure is counted
+        return False, 0.0, f"{type(exc).__name__}: {exc}"
+
+
+def run_clients(base: str, links: list[list[str]], clients: int, sink: SmtpSink) -> dict:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(lambda link: carrier_flow(base, link[0], link[1], sink), links))
+    wall = time.perf_counter() - started
+    times = sorted(r[1] for r in results if r[0])
+    errors = [r[2] for r in results if not r[0]]
+    return {
+        "n": len(links),
+        "wall_s": wall,
+        "ok": len(times),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "median_ms": statistics.median(times) if times else None,
+        "p95_ms": times[int(len(times) * 0.95) - 1] if times else None,
+        "throughput_per_s": len(times) / wall if wall else 0.0,
+    }
+
+
+# --- checks --------------------------------------------------------------------------------------
+CHECK_SCRIPT = r"""
+import json, sys
+import django
+django.setup()
+from django.db.models import Count
+from core.models import AuditEntry
+from viewflow.workflow.models import Task
+from workflows.pledges.flows import PledgeFlow
+from workflows.pledges.models import Pledge
+signed = Pledge.objects.filter(status="signed")
+dup_rows = Pledge.objects.values("campaign", "carrier").annotate(n=Count("id")).filter(n__gt=1).count()
+dup_tasks = Task.objects.filter(flow_task=PledgeFlow.respond, status="DONE").values("process").annotate(
+    n=Count("id")).filter(n__gt=1).count()
+dup_audit = AuditEntry.objects.filter(code="workflows.pledges.signed").values("object_id").annotate(
+    n=Count("id")).filter(n__gt=1).count()
+paths = [p.signed_pdf.file.path for p in signed.select_related("signed_pdf")]
+print("CHECK" + json.dumps({"signed": signed.count(), "duplicates": dup_rows + dup_tasks + dup_audit, "paths": paths}))
+"""
+
+
+def _validate_one(path: str) -> bool:
+    import django
+
+    if not getattr(_validate_one, "ready", False):
+        django.setup()
+        _validate_one.ready = True
+    from signing import services as signing
+
+    data = Path(path).read_bytes()
+    report = signing.validate_pdf(data, isolated=False)
+    ours = bool(report.signatures) and all(s.intact and s.valid and s.trusted for s in report.signatures)
+    out = subprocess.run(["pdfsig", path], capture_output=True, text=True, check=False).stdout
+    theirs = out.count("Signature Validation: Signature is Valid.") == len(report.signatures) >= 1
+    return ours and theirs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--carriers", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--baseline", type=int, default=30)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_DB)
+    var_dir = tempfile.mkdtemp(prefix="vanthu-bench-pledges-")
+    sink = SmtpSink()
+    env = _environment(database_url, var_dir, sink.port)
+    os.environ.update(env)
+    python = sys.executable
+    _recreate_database(database_url)
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    total = args.carriers + args.baseline
+    setup = subprocess.run(
+        [python, "-c", SETUP_SCRIPT, str(total)], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    links = json.loads(setup.stdout.split("LINKS", 1)[1])
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(args.workers),
+            "--threads",
+            "2",
+            "-k",
+            "gthread",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import requests
+
+        for _ in range(120):
+            try:
+                requests.get(f"{base}/healthz", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.5)
+        run_clients(base, links[:4], 4, sink)  # warm every worker (imports, keys, fonts) before measuring
+        baseline = run_clients(base, links[4 : args.baseline], 1, sink)
+        main_run = run_clients(base, links[args.baseline :], args.clients, sink)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    check = subprocess.run([python, "-c", CHECK_SCRIPT], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    checked = json.loads(check.stdout.split("CHECK", 1)[1])
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        valid = list(pool.map(_validate_one, checked["paths"], chunksize=20))
+    invalid = valid.count(False)
+    print(
+        f"pledges: {main_run['ok']}/{main_run['n']} signed in {main_run['wall_s']:.1f}s with {args.clients} clients "
+        f"({main_run['throughput_per_s']:.1f}/s), errors {main_run['errors']} {main_run['error_samples']}, "
+        f"DB signed {checked['signed']}, duplicates {checked['duplicates']}, invalid PDFs {invalid}/{len(valid)}",
+        file=sys.stderr,
+    )
+    result = {
+        "benchmark": "pledges",
+        "results": [
+            {
+                "case": "simple_sign_1000",
+                "n": main_run["n"],
+                "clients": args.clients,
+                "median_ms": main_run["median_ms"],
+                "p95_ms": main_run["p95_ms"],
+                "throughput_per_s": round(main_run["throughput_per_s"], 2),
+                "errors": main_run["errors"],
+                "duplicates": checked["duplicates"],
+                "invalid_pdfs": invalid,
+                "validated_pdfs": len(valid),
+                "baseline_case": "simple_sign_serial",
+                "baseline_median_ms": baseline["median_ms"],
+                "speedup": round(main_run["throughput_per_s"] / baseline["throughput_per_s"], 2)
+                if baseline["throughput_per_s"]
+                else None,
+            },
+            {
+                "case": "simple_sign_serial",
+                "n": baseline["n"],
+                "clients": 1,
+                "median_ms": baseline["median_ms"],
+                "p95_ms": baseline["p95_ms"],
+                "throughput_per_s": round(baseline["throughput_per_s"], 2),
+                "errors": baseline["errors"],
+                "baseline_case": None,
+                "baseline_median_ms": None,
+                "speedup": None,
+            },
+        ],
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
