@@ -207,13 +207,10 @@ class DecisionForm(forms.Form):
 class NumberForm(forms.Form):
     issued_date = forms.DateField(
         label=_("Ngày ban hành"),
+        initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("initial", {"issued_date": timezone.localdate()})
-        super().__init__(*args, **kwargs)
 
     def clean_issued_date(self) -> datetime.date:
         value = self.cleaned_data["issued_date"]

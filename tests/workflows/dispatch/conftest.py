@@ -25,6 +25,18 @@ def _with_profile(user, *, title: str, unit: str):
 
 
 @pytest.fixture
+def drafting_units(db):
+    """Transactional tests start from flushed tables: put back the drafting units the data migration made."""
+    from core.models import DraftingUnit, OrganisationSettings
+
+    org = OrganisationSettings.load()
+    for order, (name, abbreviation) in enumerate([("Thanh tra Sở", "TTr"), ("Phòng Bưu chính, Viễn thông", "BCVT")]):
+        DraftingUnit.objects.get_or_create(
+            organisation=org, abbreviation=abbreviation, defaults={"name": name, "sort_order": order}
+        )
+
+
+@pytest.fixture
 def people(make_user):
     carrier_user = make_user(Role.CARRIER, username="buudien", email="buudien@example.vn")
     other_carrier_user = make_user(Role.CARRIER, username="viettelpost", email="vtp@example.vn")

@@ -13,19 +13,7 @@ from workflows.dispatch.models import DispatchComment
 
 from .conftest import _today, execute_url, open_task
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def units(db):
-    """A transactional test starts from flushed tables: put back the drafting units the data migration made."""
-    from core.models import DraftingUnit, OrganisationSettings
-
-    org = OrganisationSettings.load()
-    for order, (name, abbreviation) in enumerate([("Thanh tra Sở", "TTr"), ("Phòng Bưu chính, Viễn thông", "BCVT")]):
-        DraftingUnit.objects.get_or_create(
-            organisation=org, abbreviation=abbreviation, defaults={"name": name, "sort_order": order}
-        )
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("drafting_units")]
 
 
 def _in_parallel(*calls):
