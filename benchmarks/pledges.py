@@ -368,10 +368,13 @@ def main() -> None:
         run_clients(base, links[:4], 4, sink)  # warm every worker (imports, keys, fonts) before measuring
         baseline = run_clients(base, links[4 : args.baseline], 1, sink)
         main_run = run_clients(base, links[args.baseline :], args.clients, sink)
+        print(f"baseline {baseline}\nmain {main_run}", file=sys.stderr)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    check = subprocess.run([python, "-c", CHECK_SCRIPT], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    check = subprocess.run([python, "-c", CHECK_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True)
+    if check.returncode:
+        sys.exit(f"checking the database failed:\n{check.stderr[-3000:]}")
     checked = json.loads(check.stdout.split("CHECK", 1)[1])
     with ProcessPoolExecutor(max_workers=2) as pool:
         valid = list(pool.map(_validate_one, checked["paths"], chunksize=20))

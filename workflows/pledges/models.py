@@ -186,7 +186,7 @@ class OtpChallenge(models.Model):
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="otp_challenges")
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=100)  # "<salt>$<hmac-sha256 hex>"
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
