@@ -14,6 +14,7 @@ from typing import Any
 
 from docxtpl import RichText
 
+from templates_docs.builder import agency_rule_indent
 from templates_docs.doctypes import DocumentType, get_type
 from templates_docs.errors import TemplateDataError
 
@@ -302,8 +303,6 @@ def build_context(
     *, doc_type: str, data: DocumentData, organisation: Mapping, draft: bool, today: date
 ) -> dict[str, Any]:
     """The template context (without the QR image, which needs the template object)."""
-    from templates_docs.builder import agency_rule_indent
-
     kind: DocumentType = get_type(doc_type)
     agency = str(organisation.get("agency") or "").strip()
     abbreviation = str(organisation.get("abbreviation") or "").strip()
