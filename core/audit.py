@@ -59,7 +59,7 @@ def log_action(
         entry = AuditEntry(
             created_at=timezone.now(),
             actor=actor,
-            actor_label=(actor.get_full_name() or actor.get_username()) if actor else "",
+            actor_label=str(actor) if actor else "",
             code=code,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,24 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.models import Orderable
+
+
+class User(AbstractUser):
+    """A person using vanthu. Vietnamese names read family name first: "Nguyễn Quang Huy"."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+
+    def get_full_name(self) -> str:
+        return " ".join(part for part in (self.last_name.strip(), self.first_name.strip()) if part)
+
+    def get_short_name(self) -> str:
+        return self.first_name.strip()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.get_username()
 
 
 @register_setting(icon="site")
@@ -104,7 +123,7 @@ class StaffProfile(models.Model):
         verbose_name_plural = _("hồ sơ cán bộ")
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.get_username()} — {self.title}"
+        return f"{self.user} — {self.title}"
 
 
 class AuditEntry(models.Model):

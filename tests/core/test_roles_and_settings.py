@@ -49,3 +49,13 @@ def test_load_demo_twice_creates_each_account_once(capsys):
     assert users.count() == 4
     assert "vanthu-demo-2026" in capsys.readouterr().out
     assert has_role(users.get(username="giamdoc"), Role.LEADERSHIP)
+
+
+@pytest.mark.django_db
+def test_vietnamese_names_read_family_name_first():
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(username="giamdoc", first_name="Huy", last_name="Nguyễn Quang")
+    assert user.get_full_name() == "Nguyễn Quang Huy"
+    assert str(user) == "Nguyễn Quang Huy"
+    assert user.get_short_name() == "Huy"
