@@ -124,3 +124,22 @@ def test_queue_lists_only_what_the_user_may_take(driver, people, step):
     assert [r.process.pk for r in tasks_for(people.head)] == [process.pk]
     for name in ("staff2", "leader", "clerk", "carrier_user", "admin", "author"):
         assert tasks_for(getattr(people, name)) == [], name
+
+
+def test_viewflow_pages_of_the_flow_render_for_staff(driver, people, client):
+    process = driver.start()
+    driver.submit(process)
+    task = open_task(process, "review")
+    flow = DispatchFlow.instance
+    urls = [
+        "/workflow/",
+        flow.reverse("index"),
+        flow.reverse("process_detail", args=[process.pk]),
+        task.flow_task.reverse("detail", args=[process.pk, task.pk]),
+        reverse("dispatch:tasks"),
+        reverse("dispatch:detail", args=[process.pk]),
+    ]
+    client.force_login(people.head)
+    for url in urls:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
