@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.organisation import organisation_info
 from workflows.pledges import selectors
+from workflows.pledges.services import department_head
 from workflows.pledges.models import Campaign, Pledge
 
 
@@ -98,12 +99,12 @@ def report_data(campaign: Campaign) -> dict:
         _("Các bản cam kết đã ký được lưu trữ điện tử, có mã xác thực để tra cứu công khai trên Cổng thông tin của Sở.")
     )
     return {
-        "number": "",
+        "number": None,
         "issued_date": timezone.localdate().isoformat(),
         "subject": _("Kết quả ký cam kết «%(subject)s»") % {"subject": campaign.pledge_subject},
         "addressees": ["Bộ Thông tin và Truyền thông"],
-        "body": body,
-        "signer": {"authority": "KT. GIÁM ĐỐC", "title": "PHÓ GIÁM ĐỐC", "name": ""},
+        "body": "\n\n".join(body),
+        "signer": department_head(),
         "recipients": ["Bộ Thông tin và Truyền thông (để b/c)", "UBND tỉnh (để b/c)", "Lưu: VT, TTr."],
         "verification_url": "",
     }

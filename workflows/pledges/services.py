@@ -823,7 +823,7 @@ def handle_correction(*, correction: CorrectionRequest, apply: bool, user) -> No
 # --- the department's countersignature --------------------------------------------------------
 
 
-def _certificate_signer() -> dict[str, str]:
+def department_head() -> dict[str, str]:
     """The head of the department signs certificates: the leadership member titled GIÁM ĐỐC, else the first one."""
     from core.models import StaffProfile
 
@@ -848,7 +848,7 @@ def countersign(*, pledge_id: int) -> Pledge:
     org = organisation_info()
     key_id = getattr(settings, "VANTHU_PLEDGES_SEAL_KEY", "org-seal")
     level = getattr(settings, "VANTHU_PLEDGES_COUNTERSIGN_LEVEL", "B-LT")
-    signer = _certificate_signer()
+    signer = department_head()
     try:
         sealed = signing.sign_pdf(
             pledge.signed_pdf.read(),
