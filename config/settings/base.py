@@ -271,7 +271,8 @@ LOGGING = {
 # Whole-page cache for anonymous readers (cms.middleware); 0 turns it off.
 CMS_PAGE_CACHE_SECONDS = env.int("CMS_PAGE_CACHE_SECONDS", default=600)
 VANTHU_DEMO_LOADERS += ["cms.demo.load"]
+VANTHU_DEMO_LOADERS += ["workflows.pledges.demo.load"]
 
 # --- demo loaders that need every other app's demo data: keep last ----------------------------
+# (the dispatch demo sends the Lạng Sơn dispatch to the carrier the pledges demo links to `doanhnghiep`)
 VANTHU_DEMO_LOADERS += ["workflows.dispatch.demo.load"]
-VANTHU_DEMO_LOADERS += ["workflows.pledges.demo.load"]

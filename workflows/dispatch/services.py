@@ -42,10 +42,8 @@ from signing.services import (
 from templates_docs.doctypes import get_type
 from templates_docs.errors import ConversionError, DocumentError
 from templates_docs.services import register_outgoing, render_document
-from workflows.pledges.models import Carrier
 
 from .models import (
-    AuthorityPrefix,
     DispatchAttachment,
     DispatchComment,
     DispatchProcess,
@@ -849,14 +847,9 @@ def _queue_users(permission: str | None):
     return User.objects.filter(Q(groups__permissions=perm) | Q(user_permissions=perm), is_active=True).distinct()
 
 
-def carrier_choices():
-    return Carrier.objects.filter(is_active=True).order_by("name")
-
-
 __all__ = [
     "APPROVED",
     "RETURNED",
-    "AuthorityPrefix",
     "DispatchError",
     "DraftData",
     "RecipientSpec",

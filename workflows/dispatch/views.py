@@ -431,21 +431,14 @@ def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _to_sign(external: ExternalSignature | None) -> str:
-    if external is None:
-        return ""
-    import base64
-
-    value = services._from_json(external.state)
-    for key in ("signed_attrs", "data_to_sign", "digest", "to_sign"):
-        if isinstance(value, dict) and key in value:
-            item = value[key]
-            return base64.b64encode(item).decode() if isinstance(item, bytes) else str(item)
-    return ""
+    """What the token must sign: base64 DER of the CMS signed attributes (see signing.prepare_external_signature)."""
+    return str(external.state.get("data_to_sign", "")) if external is not None else ""
 
 
 def _finish_external(request, process: DispatchProcess, task: Task, external: ExternalSignature, value: bytes) -> None:
+    # The signature is recorded in its own transaction (a failure is kept in the audit log), then the task completes.
+    services.finish_external_signing(process=process, external=external, user=request.user, signature_value=value)
     with transaction.atomic(), task.activation() as activation:
-        services.finish_external_signing(process=process, external=external, user=request.user, signature_value=value)
         activation.start(request)
         activation.execute()
 
