@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from core.organisation import organisation_info
 from workflows.pledges import selectors
-from workflows.pledges.services import department_head
 from workflows.pledges.models import Campaign, Pledge
+from workflows.pledges.services import department_head
 
 
 class ReportError(Exception):
