@@ -8,13 +8,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: demo test setup system-deps system-deps-test venv uno-venv migrate run lint format lock messages clean bench
+.PHONY: demo test setup system-deps system-deps-test venv uno-venv migrate run lint format lock messages makemessages clean bench
 
 demo: setup migrate ## set up, migrate SQLite, load demo data and serve on 127.0.0.1:8000
 	$(PY) manage.py load_demo
 	@scripts/run_demo.sh $(HOST) $(PORT)
 
-setup: system-deps venv uno-venv
+setup: system-deps venv uno-venv messages
+
+messages: venv  ## compile the translation catalogues (.mo files are generated, never committed)
+	@cd locale && ../$(PY) ../manage.py compilemessages -v0
 
 system-deps:
 	@scripts/ensure_system_deps.sh product
@@ -58,6 +61,10 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+makemessages: venv  ## refresh locale/en from the source strings (keeps existing translations)
+	$(PY) manage.py makemessages -l en --ignore=".venv*" --ignore="var/*" --ignore="benchmarks/*" --ignore="tests/*"
+	@$(PY) locale/translate_check.py
 
 lock: venv
 	$(PY) scripts/lock_requirements.py
