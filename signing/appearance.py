@@ -19,13 +19,14 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFa
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
-from pyhanko.stamp.text import TextStampStyle
+from pyhanko.stamp.text import TextStamp, TextStampStyle
 
 __all__ = [
     "EncodedImage",
     "ImageStampStyle",
     "PlacedImage",
     "encoded_image",
+    "encoded_png",
     "prepared_font",
     "text_stamp_style",
     "text_width",
@@ -81,19 +82,58 @@ def encoded_image(path: str | Path, *, opacity: float = 1.0) -> EncodedImage:
     with Image.open(p) as img:
         img.load()
         rgba = img.convert("RGBA")
+    result = _encode(rgba, opacity)
+    with _lock:
+        _images[key] = result
+    return result
+
+
+MAX_PNG_BYTES = 512 * 1024
+MAX_PNG_SIDE = 4000
+
+
+def encoded_png(data: bytes) -> EncodedImage:
+    """A caller-supplied PNG (e.g. a drawn signature), checked to be a real, bounded PNG, then encoded."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    from signing.errors import InvalidInput
+
+    refusal = "Ảnh chữ ký không hợp lệ (cần ảnh PNG, tối đa 512 KB và 4000×4000 điểm ảnh)."
+    if not isinstance(data, bytes | bytearray) or not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise InvalidInput("signature image is not a PNG", user_message=refusal)
+    if len(data) > MAX_PNG_BYTES:
+        raise InvalidInput(f"signature image too large ({len(data)} bytes)", user_message=refusal)
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format != "PNG" or not (1 <= img.width <= MAX_PNG_SIDE and 1 <= img.height <= MAX_PNG_SIDE):
+                raise InvalidInput(
+                    f"signature image {img.format} {img.width}x{img.height} refused", user_message=refusal
+                )
+            img.load()
+            rgba = img.convert("RGBA")
+    except InvalidInput:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidInput(f"unreadable signature image: {exc}", user_message=refusal) from exc
+    ink = rgba.getchannel("A").getbbox()  # a drawing pad leaves wide empty margins: keep only the strokes
+    if ink is not None:
+        rgba = rgba.crop(ink)
+    return _encode(rgba, 1.0)
+
+
+def _encode(rgba, opacity: float) -> EncodedImage:
     alpha_plane = rgba.getchannel("A")
     if opacity < 1.0:
         alpha_plane = alpha_plane.point(lambda v: int(v * opacity))
     has_alpha = alpha_plane.getextrema() != (255, 255)
-    result = EncodedImage(
+    return EncodedImage(
         width=rgba.width,
         height=rgba.height,
         rgb=zlib.compress(rgba.convert("RGB").tobytes(), 6),
         alpha=zlib.compress(alpha_plane.tobytes(), 6) if has_alpha else None,
     )
-    with _lock:
-        _images[key] = result
-    return result
 
 
 def _image_xobject(writer, img: EncodedImage) -> generic.IndirectObject:
@@ -209,24 +249,83 @@ class _CachedFontFactory(GlyphAccumulatorFactory):
         )
 
 
-def text_stamp_style(*, font_path: str, font_size: int = 10, border: bool = False) -> TextStampStyle:
-    """Black text, no background, `%(text)s` filled per signature through `appearance_text_params`."""
+@dataclass(frozen=True)
+class ImageTextStampStyle(TextStampStyle):
+    """A text stamp with an image (a drawn signature) above its lines, both inside the signature box."""
+
+    image: EncodedImage | None = None
+
+    def create_stamp(self, writer, box: layout.BoxConstraints, text_params: dict) -> _ImageTextStamp:
+        return _ImageTextStamp(writer=writer, style=self, box=box, text_params=text_params)
+
+
+class _ImageTextStamp(TextStamp):
+    def _render_inner_content(self):
+        commands = super()._render_inner_content()  # the lines, laid out at the bottom left of the box
+        img = self.style.image
+        m = STAMP_MARGIN
+        text_w = self.text_box.box.width + 2 * m
+        text_h = self.text_box.box.height + 2 * m
+        # the drawing goes above the lines or beside them, whichever leaves it larger
+        places = [
+            (m, text_h, self.box.width - 2 * m, self.box.height - text_h - m),
+            (text_w, m, self.box.width - text_w - m, self.box.height - 2 * m),
+        ]
+        best = None
+        for x, y, room_w, room_h in places:
+            if room_w > 0 and room_h > 0:
+                scale = min(room_w / img.width, room_h / img.height)
+                if best is None or scale > best[0]:
+                    best = (scale, x, y, room_w, room_h)
+        if best is None:
+            return commands
+        scale, x, y, room_w, room_h = best
+        w, h = img.width * scale, img.height * scale
+        self.set_resource(ResourceType.XOBJECT, pdf_name("/ImSig"), _image_xobject(self.writer, img))
+        commands.append(b"q %g 0 0 %g %g %g cm /ImSig Do Q" % (w, h, x + (room_w - w) / 2, y + (room_h - h) / 2))
+        return commands
+
+
+def text_stamp_style(
+    *, font_path: str, font_size: int = 10, border: bool = False, image: EncodedImage | None = None
+) -> TextStampStyle:
+    """Black text, no background, `%(text)s` filled per signature through `appearance_text_params`.
+
+    With `image`, the image fills the box above the lines (which then sit at the bottom of the box).
+    """
+    if image is not None:
+        return ImageTextStampStyle(
+            stamp_text="%(text)s",
+            text_box_style=_text_box_style(font_path, font_size),
+            border_width=1 if border else 0,
+            background=None,
+            inner_content_layout=_text_layout(layout.AxisAlignment.ALIGN_MIN),
+            image=image,
+        )
     return TextStampStyle(
         stamp_text="%(text)s",
-        text_box_style=TextBoxStyle(
-            font=_CachedFontFactory(font_path, font_size=font_size),
-            font_size=font_size,
-            leading=font_size + 2,
-            border_width=0,
-        ),
+        text_box_style=_text_box_style(font_path, font_size),
         border_width=1 if border else 0,
         background=None,
-        inner_content_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN,
-            y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=layout.Margins.uniform(STAMP_MARGIN),
-            inner_content_scaling=layout.InnerScaling.NO_SCALING,
-        ),
+        inner_content_layout=_text_layout(layout.AxisAlignment.ALIGN_MAX),
+    )
+
+
+def _text_box_style(font_path: str, font_size: int) -> TextBoxStyle:
+    return TextBoxStyle(
+        font=_CachedFontFactory(font_path, font_size=font_size),
+        font_size=font_size,
+        leading=font_size + 2,
+        border_width=0,
+    )
+
+
+def _text_layout(y_align: layout.AxisAlignment) -> layout.SimpleBoxLayoutRule:
+    return layout.SimpleBoxLayoutRule(
+        x_align=layout.AxisAlignment.ALIGN_MIN,
+        y_align=y_align,
+        margins=layout.Margins.uniform(STAMP_MARGIN),
+        inner_content_scaling=layout.InnerScaling.NO_SCALING,
     )
 
 
@@ -264,6 +363,7 @@ class AppearancePlan:
     signature_image: str | None = None
     seal_image: str | None = None
     text_lines: list[str] | None = None
+    drawn_image: EncodedImage | None = None  # a caller-supplied signature (PNG), instead of the key owner's
     font_path: str = ""
     font_size: int = 10
     seal_diameter_mm: float = 36.0
@@ -289,19 +389,23 @@ class AppearancePlan:
                 # pyHanko's text box adds its own padding around the lines: leave room so nothing is clipped
                 width = widest + 2 * STAMP_MARGIN + 24
                 height = len(lines) * (self.font_size + 2) + 2 * STAMP_MARGIN + 16
+                if self.drawn_image is not None:
+                    height += 40  # room for the drawn signature above the lines
                 x2, y2 = media[2] - 15 * MM, media[3] - 5 * MM
                 box = (x2 - width, y2 - height, x2, y2)
             request.page, request.box = index, box
-            request.stamp_style = text_stamp_style(font_path=self.font_path, font_size=self.font_size)
+            request.stamp_style = text_stamp_style(
+                font_path=self.font_path, font_size=self.font_size, image=self.drawn_image
+            )
             request.text_params = {"text": "\n".join(lines)}
             return
         index, _count, media = page_geometry(writer, self.page)
         box = self.box or _default_box(media)
         x1, y1, x2, y2 = box
         if kind == "signature":
-            if not self.signature_image:
+            if self.drawn_image is None and not self.signature_image:
                 raise InvalidInput("this key has no signature image", user_message="Khóa ký chưa có ảnh chữ ký.")
-            img = encoded_image(self.signature_image)
+            img = self.drawn_image or encoded_image(self.signature_image)
             w, h = x2 - x1, y2 - y1
             scale = min(w / img.width, h / img.height)
             iw, ih = img.width * scale, img.height * scale

@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from signing import engine
-from signing.appearance import AppearancePlan, prepared_font
+from signing.appearance import AppearancePlan, encoded_png, prepared_font
 from signing.devpki import DevPki
 from signing.errors import InvalidInput
 from signing.keys import LoadedKey, load_key, load_pkcs12_bytes
@@ -174,6 +174,7 @@ def _plan(
     signer_name: str,
     signature_image: str = "",
     seal_image: str = "",
+    drawn_image: bytes | None = None,
 ) -> AppearancePlan:
     if appearance not in APPEARANCES:
         raise InvalidInput(f"unknown appearance {appearance!r}; expected one of {', '.join(APPEARANCES)}")
@@ -181,10 +182,13 @@ def _plan(
         if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
             raise InvalidInput(f"box must be (x1, y1, x2, y2) with x1 < x2 and y1 < y2, got {box!r}")
         box = tuple(float(v) for v in box)
+    if drawn_image is not None and appearance not in ("signature", "text"):
+        raise InvalidInput(f"signature_image goes with appearance 'signature' or 'text', not {appearance!r}")
     font = ""
     if appearance == "text":
         font = prepared_font(settings.SIGNING_STAMP_FONT, settings.SIGNING_CACHE_DIR)
     return AppearancePlan(
+        drawn_image=encoded_png(drawn_image) if drawn_image is not None else None,
         appearance=appearance,
         page=page,
         box=box,
@@ -213,12 +217,15 @@ def sign_pdf(
     reason: str | None = None,
     location: str | None = None,
     text_lines: list[str] | None = None,
+    signature_image: bytes | None = None,
 ) -> bytes:
     """Sign `pdf` with the key record `key_id`; returns the PDF with one new incremental revision.
 
     `box` is (x1, y1, x2, y2) in PDF points, origin bottom-left; `page` is 0-based (None: last page, or page 1
     for "text"). "seal" takes the signature box the leader used and covers its left third with the seal.
     In `text_lines`, "{time}" becomes the signing time (ISO 8601, +07:00); without it a time line is added.
+    `signature_image` is a PNG (at most 512 KB and 4000×4000 px) drawn by the signer: with "signature" it
+    replaces the key owner's image, with "text" it is drawn above the lines in one stamp.
     """
     loaded = load_key(key_id)
     record = SigningKey.objects.only("signature_image", "seal_image").get(key_id=key_id)
@@ -230,6 +237,7 @@ def sign_pdf(
         signer_name=_signer_name(loaded),
         signature_image=record.signature_image,
         seal_image=record.seal_image,
+        drawn_image=signature_image,
     )
     request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
     return engine.sign_with_signer(

@@ -84,3 +84,93 @@ def test_pdffonts_reports_embedded_subset(stamped, tmp_path):
     out = subprocess.run(["pdffonts", str(tmp_path / "s.pdf")], capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if "Liberation" in line)
     assert "CID TrueType" in line and " yes yes " in line, out
+
+
+# --- a drawn signature supplied by the caller -------------------------------------------------------------------
+DRAWN_BOX = (330.0, 600.0, 520.0, 700.0)
+STROKE = (200, 20, 20)  # a colour found nowhere else on the sample page
+
+
+def _drawn_png(size: tuple[int, int] = (400, 160)) -> bytes:
+    from PIL import ImageDraw
+
+    img = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(img).line([(20, 130), (120, 20), (220, 130), (380, 30)], fill=(*STROKE, 255), width=14)
+    out = BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _render_box(data: bytes, tmp_path, box) -> Image.Image:
+    (tmp_path / "d.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", "1", "-l", "1", "-png", str(tmp_path / "d.pdf"), str(tmp_path / "d")],
+        check=True,
+        timeout=60,
+    )
+    (png,) = tmp_path.glob("d*.png")
+    page = Image.open(png).convert("RGB")
+    x1, y1, x2, y2 = box
+    return page.crop((int(x1), int(page.height - y2), int(x2), int(page.height - y1)))
+
+
+def _stroke_pixels(region: Image.Image) -> list[tuple[int, int]]:
+    near = [
+        (x, y)
+        for y in range(region.height)
+        for x in range(region.width)
+        if all(abs(a - b) < 40 for a, b in zip(region.getpixel((x, y)), STROKE, strict=True))
+    ]
+    return near
+
+
+@pytest.mark.parametrize("appearance", ["text", "signature"])
+def test_drawn_signature_is_on_the_page_with_the_stamp(signing_keys, pdf2, checked, tmp_path, appearance):
+    lines = ["Ký điện tử, xác thực OTP", "Người đại diện: Nguyễn Văn Bình", "Thời điểm: {time}"]
+    signed = services.sign_pdf(
+        pdf2,
+        key_id="org-system",
+        level="B-B",
+        appearance=appearance,
+        page=0,
+        box=DRAWN_BOX,
+        text_lines=lines,
+        signature_image=_drawn_png(),
+    )
+    checked(signed, expected_signatures=1)
+    region = _render_box(signed, tmp_path, DRAWN_BOX)
+    stroke = _stroke_pixels(region)
+    assert len(stroke) > 100, "the drawn stroke is not on the page"
+    if appearance == "text":
+        # the drawn signature sits above the stamp's lines, which are dark ink at the bottom of the box
+        dark_rows = [y for y in range(region.height) if any(sum(region.getpixel((x, y))) < 200 for x in range(80))]
+        assert dark_rows and max(y for _x, y in stroke) < min(dark_rows) + 2, "image and text overlap"
+        text = subprocess.run(
+            ["pdftotext", "-f", "1", "-l", "1", "-", "-"], input=signed, capture_output=True, timeout=60
+        ).stdout.decode()
+        assert "Người đại diện: Nguyễn Văn Bình" in text and "xác thực OTP" in text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"GIF89a not a png",
+        b"\x89PNG\r\n\x1a\n" + b"\0" * 64,  # PNG signature, broken body
+        _drawn_png((4001, 10)),
+        b"\x89PNG\r\n\x1a\n" + b"\0" * (512 * 1024),
+    ],
+    ids=["not-png", "broken", "too-wide", "too-large"],
+)
+def test_bad_signature_image_is_refused_with_a_message(signing_keys, pdf2, data):
+    from signing.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as info:
+        services.sign_pdf(pdf2, key_id="org-system", level="B-B", appearance="text", signature_image=data)
+    assert "Ảnh chữ ký không hợp lệ" in info.value.user_message
+
+
+def test_signature_image_needs_a_signature_or_text_appearance(signing_keys, pdf2):
+    from signing.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        services.sign_pdf(pdf2, key_id="org-seal", level="B-B", appearance="seal", signature_image=_drawn_png())

@@ -560,7 +560,10 @@ def simple_stamp_lines(*, name: str) -> list[str]:
 def sign_simple(
     *, pledge: Pledge, typed_name: str, signature_png: bytes, code: str, user=None, client: str = ""
 ) -> SignOutcome:
-    """Method a: typed representative name + drawn signature + OTP; sealed by the system key with a visible stamp."""
+    """Method a: typed representative name + drawn signature + OTP; sealed by the system key with a visible stamp.
+
+    The stamp shows the drawn signature above "Ký điện tử, xác thực OTP", the representative and the time.
+    """
     from signing import services as signing
 
     with transaction.atomic():
@@ -585,8 +588,9 @@ def sign_simple(
             level=getattr(settings, "VANTHU_PLEDGES_SIMPLE_LEVEL", "B-B"),
             appearance="text",
             page=_signature_page(locked),
-            box=_signature_box(locked),
+            box=_simple_stamp_box(locked),
             text_lines=simple_stamp_lines(name=typed_name.strip()),
+            signature_image=signature_png,  # drawn above the stamp's lines
             reason=f"Ký điện tử, xác thực OTP: {typed_name.strip()}",
         )
     except SigningError as exc:
@@ -615,6 +619,20 @@ def sign_simple(
 def _signature_box(pledge: Pledge) -> tuple[float, float, float, float] | None:
     box = (pledge.signature_box or {}).get("box")
     return tuple(box) if box else None
+
+
+A4_WIDTH = 595.28
+RIGHT_MARGIN = 15 * 72 / 25.4  # ND30: 15-20 mm
+
+
+def _simple_stamp_box(pledge: Pledge) -> tuple[float, float, float, float] | None:
+    """The signature space widened across the signer's column (right half of the A4 page): the drawing goes
+    beside the three stamp lines and the time line is not clipped."""
+    box = _signature_box(pledge)
+    if box is None:
+        return None
+    x1, y1, x2, y2 = box
+    return (min(x1, max(A4_WIDTH / 2, x1 - 40)), y1, max(x2, min(A4_WIDTH - RIGHT_MARGIN, x2 + 45)), y2)
 
 
 def _signature_page(pledge: Pledge) -> int | None:

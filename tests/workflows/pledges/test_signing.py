@@ -81,3 +81,51 @@ def test_decline_ends_the_process(pledges):
     pledge.process.refresh_from_db()
     assert pledge.process.status == "DONE"
     assert Task.objects.filter(process=pledge.process, flow_task=PledgeFlow.declined).exists()
+
+
+def test_countersigned_pledge_shows_the_drawn_signature_in_the_stamp(
+    pledges, helpers, tmp_path, django_capture_on_commit_callbacks
+):
+    from PIL import Image
+
+    pledge = pledges[1]
+    code = helpers.fresh_sign_code(pledge)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sign_simple(pledge=pledge, typed_name="Hoàng Thị Lan", signature_png=signature_png("Lan"), code=code)
+    pledge.refresh_from_db()
+    sealed = pledge.countersigned_pdf.read()
+    path = tmp_path / "sealed.pdf"
+    path.write_bytes(sealed)
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True, check=False).returncode == 0
+    assert _pdfsig(sealed, tmp_path).count("Signature Validation: Signature is Valid.") == 2
+    page = pledge.signature_box["page"]
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", str(page + 1), "-l", str(page + 1), "-png", str(path), str(tmp_path / "p")],
+        check=True,
+        timeout=60,
+    )
+    (png,) = tmp_path.glob("p*.png")
+    image = Image.open(png).convert("RGB")
+    x1, y1, x2, y2 = services._simple_stamp_box(pledge)
+    stamp = image.crop((int(x1), int(image.height - y2), int(x2) + 1, int(image.height - y1) + 1))
+    blue = (18, 45, 160)  # the stroke colour of signature_png
+    inked = sum(
+        1
+        for y in range(stamp.height)
+        for x in range(stamp.width)
+        if all(abs(a - b) < 50 for a, b in zip(stamp.getpixel((x, y)), blue, strict=True))
+    )
+    assert inked > 30, "the drawn signature is not in the stamp"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
+    assert "Ký điện tử, xác thực OTP" in text and "Người đại diện: Hoàng Thị Lan" in text
+
+
+def test_a_broken_drawing_is_refused_with_a_message(pledges, helpers):
+    pledge = pledges[2]
+    code = helpers.fresh_sign_code(pledge)
+    with pytest.raises(services.PledgeError, match="Ảnh chữ ký không hợp lệ"):
+        services.sign_simple(
+            pledge=pledge, typed_name="Lương Văn Tú", signature_png=b"\x89PNG\r\n\x1a\n" + b"\0" * 40, code=code
+        )
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.PENDING
