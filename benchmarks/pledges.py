@@ -196,15 +196,14 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
-SIGNATURE = (
-    "data:image/png;base64,"
-    + base64.b64encode(
-        bytes.fromhex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-            "1f15c4890000000d49444154789c6360f8cf000000030101006a2fd85a0000000049454e44ae426082"
-        )
-    ).decode()
-)
+def _drawn_signature() -> str:
+    """A real drawn signature as the browser's drawing pad sends it (a PNG data URL; the server validates it)."""
+    from signing.devpki import signature_png
+
+    return "data:image/png;base64," + base64.b64encode(signature_png(REPRESENTATIVE)).decode()
+
+
+SIGNATURE = _drawn_signature()
 
 
 def carrier_flow(base: str, email: str, token: str, sink: SmtpSink) -> tuple[bool, float, str]:
