@@ -1,5 +1,8 @@
 """Fixtures shared by every test package. Each package keeps its own conftest for its own pieces."""
 
+import os
+import shutil
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -34,3 +37,33 @@ def make_user(roles):
 def on_postgres(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://...): SQLite has no row locks")
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser). `make test` installs it.
+
+    Function-scoped on purpose: Playwright's sync API keeps an event loop running in this thread, and while it
+    runs, Django's serialized rollback of transactional tests silently restores nothing (the pages, groups and
+    settings the migrations created would be gone for every later test).
+    """
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is missing: run `scripts/ensure_system_deps.sh test` (make test does it as root)")
+    # The tests' own ORM calls (and the database flush after each test) stay synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            chromium = p.chromium.launch(
+                executable_path=executable, args=["--no-sandbox", "--disable-background-networking"]
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -3,7 +3,6 @@ horizontal overflow on phones, keyboard access, landmarks, alt texts and text co
 
 import io
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -50,58 +49,48 @@ def portal(live_server, home, directive_kwargs):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_portal_in_chromium(portal, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (scripts/ensure_system_deps.sh test)")
+def test_portal_in_chromium(portal, browser, tmp_path):
     out = SCREENSHOTS if os.environ.get("VANTHU_UPDATE_SCREENSHOTS") else tmp_path
     out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-background-networking"])
-        try:
-            for device, viewport in VIEWPORTS.items():
-                context = browser.new_context(viewport=viewport, locale="vi-VN")
-                page = context.new_page()
-                for name, path in PAGES.items():
-                    response = page.goto(portal + path)
-                    assert response.status == 200, path
-                    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], (
-                        f"{path} overflows horizontally at {device} width"
-                    )
-                    for landmark in ("header", "nav", "main", "footer"):
-                        assert page.locator(landmark).count() >= 1, f"{path}: no <{landmark}>"
-                    assert page.locator("h1").count() == 1, path
-                    assert page.locator("img:not([alt])").count() == 0, path
-                    assert page.evaluate(CONTRAST_JS) == [], f"{path} at {device}: low contrast"
-                    page.screenshot(path=str(out / f"{name}-{device}.png"), full_page=True)
-                context.close()
+    for device, viewport in VIEWPORTS.items():
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
+        page = context.new_page()
+        for name, path in PAGES.items():
+            response = page.goto(portal + path)
+            assert response.status == 200, path
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], (
+                f"{path} overflows horizontally at {device} width"
+            )
+            for landmark in ("header", "nav", "main", "footer"):
+                assert page.locator(landmark).count() >= 1, f"{path}: no <{landmark}>"
+            assert page.locator("h1").count() == 1, path
+            assert page.locator("img:not([alt])").count() == 0, path
+            assert page.evaluate(CONTRAST_JS) == [], f"{path} at {device}: low contrast"
+            page.screenshot(path=str(out / f"{name}-{device}.png"), full_page=True)
+        context.close()
 
-            page = browser.new_page(viewport=VIEWPORTS["phone"])
-            page.goto(portal + "/")
-            page.keyboard.press("Tab")
-            assert page.evaluate("document.activeElement.className") == "skip-link"
-            assert page.locator(".skip-link").is_visible()
-            page.keyboard.press("Enter")
-            assert page.evaluate("location.hash") == "#main"
-            # the phone menu is collapsed behind its button and opens from the keyboard
-            assert not page.locator(".nav-list").is_visible()
-            page.focus(".nav-toggle")
-            page.keyboard.press("Enter")
-            assert page.locator(".nav-list").is_visible()
-            assert page.get_attribute(".nav-toggle", "aria-expanded") == "true"
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    page.goto(portal + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    # the phone menu is collapsed behind its button and opens from the keyboard
+    assert not page.locator(".nav-list").is_visible()
+    page.focus(".nav-toggle")
+    page.keyboard.press("Enter")
+    assert page.locator(".nav-list").is_visible()
+    assert page.get_attribute(".nav-toggle", "aria-expanded") == "true"
 
-            page.goto(portal + PAGES["search"])
-            assert page.locator(".result mark").count() > 0
-            page.goto(portal + "/search/?q=28%2FCT-BTTTT")
-            assert page.locator(".result__title a").first.get_attribute("href") == PAGES["directive"]
+    page.goto(portal + PAGES["search"])
+    assert page.locator(".result mark").count() > 0
+    page.goto(portal + "/search/?q=28%2FCT-BTTTT")
+    assert page.locator(".result__title a").first.get_attribute("href") == PAGES["directive"]
 
-            page.goto(portal + "/van-ban-chi-dao-dieu-hanh/15-stttt-ttr-2026/")
-            pdf_link = page.locator("a[download]")
-            assert pdf_link.count() == 1 and pdf_link.get_attribute("href").endswith(".pdf")
-            page.emulate_media(media="print")
-            assert not page.locator(".site-header").is_visible()
-        finally:
-            browser.close()
+    page.goto(portal + "/van-ban-chi-dao-dieu-hanh/15-stttt-ttr-2026/")
+    pdf_link = page.locator("a[download]")
+    assert pdf_link.count() == 1 and pdf_link.get_attribute("href").endswith(".pdf")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
     assert len(list(out.glob("*.png"))) >= len(PAGES) * len(VIEWPORTS)

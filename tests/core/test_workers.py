@@ -21,7 +21,7 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_db_workers_share_the_queue_without_running_a_task_twice(on_postgres):
     with override_settings(TASKS=DB_BACKEND):
         results = [verify_audit_chain.using(backend="default").enqueue() for _ in range(30)]

@@ -78,7 +78,7 @@ def test_rolled_back_transaction_gives_its_number_back():
     assert list(RegisterEntry.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_must_be_called_inside_a_transaction():
     assert not connection.in_atomic_block
     with pytest.raises(NumberingError):
@@ -105,7 +105,7 @@ def test_bad_register_input(field, kwargs):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_numbering_on_postgres_is_gap_free_and_unique(on_postgres):
     workers, per_worker = 8, 15
     errors: list[BaseException] = []

@@ -13,7 +13,11 @@ from workflows.dispatch.models import DispatchComment
 
 from .conftest import _today, execute_url, open_task
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("drafting_units")]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("drafting_units"),
+]
 
 
 def _in_parallel(*calls):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.core import mail
 
@@ -16,28 +13,6 @@ from .conftest import last_code, offline_sign
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("chromium is not installed")
-    # Playwright's sync API keeps an event loop running in this thread for the whole module; the tests' own ORM
-    # calls (and the database flush after each test) are still synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -73,7 +48,7 @@ def _draw(page) -> None:
     page.mouse.up()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_method_a_on_a_phone(phone, live_server, pledges, settings):
     settings.SITE_URL = live_server.url
     pledge = pledges[0]
@@ -99,7 +74,7 @@ def test_method_a_on_a_phone(phone, live_server, pledges, settings):
     assert any("Mã xác thực" in m.subject for m in mail.outbox)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_method_c_upload_and_wrong_uploads(phone, live_server, pledges, carrier_certificates, tmp_path, settings):
     settings.SITE_URL = live_server.url
     mine, other = pledges[0], pledges[1]
