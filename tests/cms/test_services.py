@@ -22,7 +22,6 @@ def test_publish_directive_creates_a_live_page_with_the_signed_pdf(home, directi
     assert "15/STTTT-TTr" in html and 'href="/xac-thuc/abc123/"' in html and page.document.url in html
     served = client.get(page.document.url)
     assert served.status_code == 200 and b"".join(served.streaming_content) == pdf_bytes
-    served.close()
     assert search_entries(parse_query("15/STTTT-TTr")).first().page_id == page.pk
 
 
