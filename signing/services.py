@@ -240,6 +240,10 @@ def sign_pdf(
         drawn_image=signature_image,
     )
     request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
+    return _sign_loaded(pdf, loaded=loaded, request=request)
+
+
+def _sign_loaded(pdf: bytes, *, loaded, request: engine.SignRequest) -> bytes:
     return engine.sign_with_signer(
         pdf,
         signer=loaded.signer,
@@ -267,13 +271,7 @@ def sign_pdf_with_pkcs12(
     loaded = load_pkcs12_bytes(pkcs12, password)
     plan = _plan(appearance, page=page, box=box, text_lines=text_lines, signer_name=_signer_name(loaded))
     request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
-    return engine.sign_with_signer(
-        pdf,
-        signer=loaded.signer,
-        chain_der=[loaded.certificate_der, *loaded.chain_der],
-        request=request,
-        env=_environment(),
-    )
+    return _sign_loaded(pdf, loaded=loaded, request=request)
 
 
 def prepare_external_signature(
