@@ -13,8 +13,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from asn1crypto import cms, tsp
 from asn1crypto import x509 as ax509
-from pyhanko.sign import signers
+from pyhanko.sign import attributes, signers
+from pyhanko.sign.general import as_signing_certificate_v2
+from pyhanko.sign.signers.pdf_cms import CAdESSignedAttributeProviderSpec
 
 from signing.errors import KeyUnavailable
 from signing.models import SigningKey
@@ -44,10 +47,61 @@ def clear_key_cache() -> None:
         _cache.clear()
 
 
+class _FixedAttribute(attributes.CMSAttributeProvider):
+    def __init__(self, attribute_type: str, value) -> None:
+        self.attribute_type = attribute_type
+        self.value = value
+
+    async def build_attr_value(self, dry_run=False):
+        return self.value
+
+
+class _CachedCertAttributeSpec(CAdESSignedAttributeProviderSpec):
+    """pyHanko's CAdES/PAdES signed attributes, with the signing-certificate-v2 value built once per signer."""
+
+    def __init__(self, base: CAdESSignedAttributeProviderSpec, signing_certificate_v2: tsp.SigningCertificateV2):
+        super().__init__(
+            attr_settings=base.attr_settings,
+            signing_cert=base.signing_cert,
+            is_pades=base.is_pades,
+            timestamper=base.timestamper,
+        )
+        self._signing_certificate_v2 = signing_certificate_v2
+
+    def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str):
+        for provider in super().signed_attr_providers(data_digest, digest_algorithm):
+            if isinstance(provider, attributes.SigningCertificateV2Provider):
+                yield _FixedAttribute("signing_certificate_v2", self._signing_certificate_v2)
+            else:
+                yield provider
+
+
 class CachedKeySigner(signers.SimpleSigner):
-    """SimpleSigner that parses its private key once: stock `sign_raw` re-parses it for every signature."""
+    """SimpleSigner that parses its private key once: stock `sign_raw` re-parses it for every signature.
+
+    It also hands pyHanko its ASN.1 values in parsed form: asn1crypto re-serialises a value built from Python
+    objects on every `dump()`, and pyHanko dumps the signed attributes three times per signature (to sign them,
+    to copy them into the SignerInfo, to write the CMS); a parsed value dumps its stored bytes. The DER is the same.
+    """
 
     _pyca_key = None
+    _signing_certificate_v2: tsp.SigningCertificateV2 | None = None
+
+    def _signed_attr_provider_spec(self, attr_settings, timestamper=None, use_cades=False, is_pdf_sig=True):
+        spec = super()._signed_attr_provider_spec(
+            attr_settings, timestamper=timestamper, use_cades=use_cades, is_pdf_sig=is_pdf_sig
+        )
+        if type(spec) is not CAdESSignedAttributeProviderSpec:
+            return spec
+        value = self._signing_certificate_v2
+        if value is None:
+            value = tsp.SigningCertificateV2.load(as_signing_certificate_v2(self.signing_cert).dump())
+            self._signing_certificate_v2 = value
+        return _CachedCertAttributeSpec(spec, value)
+
+    async def signed_attrs(self, *args, **kwargs) -> cms.CMSAttributes:
+        attrs = await super().signed_attrs(*args, **kwargs)
+        return cms.CMSAttributes.load(attrs.dump())
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         from cryptography.hazmat.primitives import serialization

@@ -28,3 +28,47 @@ def test_name_prep_is_the_same():
 
     value = "  SỞ THÔNG TIN   VÀ TRUYỀN THÔNG "
     assert x509.NameTypeAndValue._ldap_string_prep(None, value) == _speedups._original_prep(None, value)
+
+
+# --- CMS: parsed ASN.1 values instead of values re-serialised on every dump ------------------------------------
+def _signers(dev_p12):
+    from pyhanko.sign import signers
+
+    from signing.keys import load_pkcs12_bytes
+
+    p12, password = dev_p12("user-giamdoc")
+    stock = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=password)
+    return load_pkcs12_bytes(p12, password).signer, stock
+
+
+@pytest.mark.parametrize("use_pades", [True, False])
+def test_cms_signature_is_byte_identical_to_stock_simple_signer(signing_pki, dev_p12, use_pades):
+    """RSA PKCS#1 v1.5 is deterministic: the same digest gives the same CMS, attribute for attribute."""
+    import asyncio
+    import datetime as dt
+    import hashlib
+
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    ours, stock = _signers(dev_p12)
+    digest = hashlib.sha256(b"the signed byte ranges").digest()
+    settings = PdfCMSSignedAttributes(signing_time=dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.UTC))
+
+    def sign(signer):
+        return asyncio.run(
+            signer.async_sign(digest, "sha256", use_pades=use_pades, signed_attr_settings=settings)
+        ).dump()
+
+    fast = sign(ours)
+    assert fast == sign(stock)
+    assert sign(ours) == fast  # and again with the signer's cached signing-certificate-v2 value
+
+
+def test_signed_attributes_dump_their_stored_bytes(signing_pki, dev_p12):
+    import asyncio
+    import hashlib
+
+    ours, stock = _signers(dev_p12)
+    digest = hashlib.sha256(b"x").digest()
+    assert asyncio.run(stock.signed_attrs(digest, "sha256", use_pades=True))._is_mutated()
+    assert not asyncio.run(ours.signed_attrs(digest, "sha256", use_pades=True))._is_mutated()
