@@ -15,11 +15,12 @@ from pathlib import Path
 
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import ResourceType
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
 from pyhanko.stamp.text import TextStamp, TextStampStyle
+
+from signing.fonts import StampFontFactory
 
 __all__ = [
     "EncodedImage",
@@ -221,32 +222,7 @@ def prepared_font(source: str | Path, cache_dir: str | Path) -> str:
     return str(out)
 
 
-_font_bytes: dict[str, bytes] = {}
 STAMP_MARGIN = 2
-
-
-@dataclass(frozen=True)
-class _CachedFontFactory(GlyphAccumulatorFactory):
-    """GlyphAccumulatorFactory that reads the font file once per process (and leaves no file handle open)."""
-
-    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
-        from io import BytesIO
-
-        data = _font_bytes.get(self.font_file)
-        if data is None:
-            data = _font_bytes[self.font_file] = Path(self.font_file).read_bytes()
-        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
-        return GlyphAccumulator(
-            writer=writer,
-            font_handle=BytesIO(data),
-            font_size=self.font_size,
-            ot_script_tag=self.ot_script_tag,
-            ot_language_tag=self.ot_language_tag,
-            writing_direction=self.writing_direction,
-            bcp47_lang_code=self.bcp47_lang_code,
-            obj_stream=obj_stream,
-        )
 
 
 @dataclass(frozen=True)
@@ -313,7 +289,7 @@ def text_stamp_style(
 
 def _text_box_style(font_path: str, font_size: int) -> TextBoxStyle:
     return TextBoxStyle(
-        font=_CachedFontFactory(font_path, font_size=font_size),
+        font=StampFontFactory(font_path, font_size=font_size),
         font_size=font_size,
         leading=font_size + 2,
         border_width=0,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from io import BytesIO
 
 import pytest
 from PIL import Image
+from pyhanko.pdf_utils.font.api import FontEngineFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signing import services
@@ -174,3 +177,76 @@ def test_signature_image_needs_a_signature_or_text_appearance(signing_keys, pdf2
 
     with pytest.raises(InvalidInput):
         services.sign_pdf(pdf2, key_id="org-seal", level="B-B", appearance="seal", signature_image=_drawn_png())
+
+
+# --- the stamp font engine against pyHanko's own GlyphAccumulator ----------------------------------------------
+VIETNAMESE = (
+    "Ký điện tử, xác thực OTP — Người đại diện: Nguyễn Văn Bình\n"
+    "ẮẰẲẴẶ ắằẳẵặ ẦẨẪẬ ầẩẫậ Đđ Ơơ Ưư ÉÈẺẼẸ ếềểễệ ốồổỗộ ớờởỡợ ứừửữự ỳỵỷỹ"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _PyHankoGlyphAccumulator(FontEngineFactory):
+    """pyHanko's GlyphAccumulator (per-signature fontTools subsetting), reading the font from memory."""
+
+    font_file: str
+    font_size: int = 10
+
+    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
+        with open(self.font_file, "rb") as fh:
+            data = BytesIO(fh.read())
+        return GlyphAccumulator(writer=writer, font_handle=data, font_size=self.font_size, obj_stream=obj_stream)
+
+
+def _sign_with_style(pdf: bytes, dev_p12, style) -> bytes:
+    from signing import engine
+    from signing.keys import load_pkcs12_bytes
+
+    loaded = load_pkcs12_bytes(*dev_p12("org-system"))
+    request = engine.SignRequest(
+        level="B-B", page=0, box=(60.0, 40.0, 560.0, 90.0), stamp_style=style, text_params={"text": VIETNAMESE}
+    )
+    env = engine.SignEnvironment(timestamper=lambda: None, trust_roots=[])
+    return engine.sign_with_signer(
+        pdf, signer=loaded.signer, chain_der=[loaded.certificate_der], request=request, env=env
+    )
+
+
+def _render(data: bytes, tmp_path, name: str) -> Image.Image:
+    (tmp_path / f"{name}.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+        check=True,
+        timeout=60,
+    )
+    (png,) = tmp_path.glob(f"{name}-*.png")
+    return Image.open(png).convert("RGB")
+
+
+def test_stamp_font_engine_renders_exactly_like_pyhanko_glyph_accumulator(
+    signing_pki, dev_p12, pdf2, tmp_path, checked
+):
+    """Same shaping, widths and glyph outlines: poppler draws the same pixels; the text extracts the same."""
+    from PIL import ImageChops
+
+    from signing.appearance import text_stamp_style
+
+    font_path = services._plan("text", page=None, box=None, text_lines=None, signer_name="").font_path
+    ours = text_stamp_style(font_path=font_path)
+    box_style = dataclasses.replace(ours.text_box_style, font=_PyHankoGlyphAccumulator(font_path, font_size=10))
+    stock = dataclasses.replace(ours, text_box_style=box_style)
+
+    fast, reference = _sign_with_style(pdf2, dev_p12, ours), _sign_with_style(pdf2, dev_p12, stock)
+    checked(fast, expected_signatures=1)
+    fast_page, reference_page = _render(fast, tmp_path, "fast"), _render(reference, tmp_path, "reference")
+    blank = _render(pdf2, tmp_path, "blank")
+    assert ImageChops.difference(fast_page, blank).getbbox() is not None, "the stamp is not drawn"
+    assert ImageChops.difference(fast_page, reference_page).getbbox() is None
+    texts = [
+        subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-", "-"], input=d, capture_output=True, timeout=60).stdout
+        for d in (fast, reference)
+    ]
+    assert texts[0] == texts[1]
+    for line in VIETNAMESE.splitlines():
+        assert line in texts[0].decode(), texts[0].decode()

@@ -72,3 +72,50 @@ def test_signed_attributes_dump_their_stored_bytes(signing_pki, dev_p12):
     digest = hashlib.sha256(b"x").digest()
     assert asyncio.run(stock.signed_attrs(digest, "sha256", use_pades=True))._is_mutated()
     assert not asyncio.run(ours.signed_attrs(digest, "sha256", use_pades=True))._is_mutated()
+
+
+# --- the stamp font: subset by copying glyph records ------------------------------------------------------------
+def _prepared_font_path() -> str:
+    from django.conf import settings
+
+    from signing.appearance import prepared_font
+
+    return prepared_font(settings.SIGNING_STAMP_FONT, settings.SIGNING_CACHE_DIR)
+
+
+def _file_checksum(data: bytes) -> int:
+    import struct
+
+    data += b"\0" * (-len(data) % 4)
+    return sum(struct.unpack(f">{len(data) // 4}I", data)) & 0xFFFFFFFF
+
+
+def test_stamp_font_program_holds_exactly_the_used_glyphs():
+    from fontTools.ttLib import TTFont
+
+    from signing.fonts import stamp_font
+
+    font = stamp_font(_prepared_font_path())
+    original = TTFont(_prepared_font_path())
+    cmap = original.getBestCmap()
+    used = {original.getGlyphID(cmap[ord(ch)]) for ch in "Nguyễn Văn Bình ký ỹ"}
+    program = font.program(used)
+
+    subset = TTFont(BytesIO(program), checkChecksums=2)  # a wrong table checksum raises
+    assert _file_checksum(program) == 0xB1B0AFBA  # head.checkSumAdjustment
+    assert subset.getGlyphOrder() == original.getGlyphOrder()  # glyph ids kept (/CIDToGIDMap /Identity)
+    assert subset["hmtx"].metrics == original["hmtx"].metrics
+    assert not {"GSUB", "GPOS", "GDEF"} & set(subset.keys())
+    glyf, orig_glyf = subset["glyf"], original["glyf"]
+    composite = next(g for g in used if orig_glyf[original.getGlyphName(g)].isComposite())  # "ễ" is
+    components = {
+        original.getGlyphID(n) for n in orig_glyf[original.getGlyphName(composite)].getComponentNames(orig_glyf)
+    }
+    assert components
+    for gid in used | components | {0}:
+        name = original.getGlyphName(gid)
+        assert glyf[name].getCoordinates(glyf)[0] == orig_glyf[name].getCoordinates(orig_glyf)[0], name
+    unused = original.getGlyphID(cmap[ord("Z")])
+    assert unused not in used | components
+    assert glyf[original.getGlyphName(unused)].numberOfContours == 0
+    assert font.program(used) == program  # no state carried from one signature to the next
