@@ -8,10 +8,18 @@ Cases (medians of n runs, ms):
   `SimpleSigner.load_pkcs12` + `signers.sign_pdf` fresh per document with a Vietnamese TTF text stamp (the usual
   way to get a visible stamp with stock pyHanko).
 - `bt_visible`: the same at B-T with the development TSA. Baseline `bt_visible_stock`.
+- `bb_seal`: the organisation's B-B signature after the leader's (ND30: the red seal over the left third of the
+  leader's box), on the leader-signed PDF. Baseline `bb_seal_stock`: stock pyHanko, key loaded per document, the
+  seal PNG as the background of a text stamp. Leader + seal, the whole ND30 main document, is the sum.
+- `bb_drawn_text_stamp`: the pledge path (`workflows.pledges.services.sign_simple`): key `org-system`, B-B, a
+  different drawn PNG per signature (validated and encoded, as `sign_pdf` does) above three Vietnamese stamp lines
+  in the embedded TrueType font. Baseline `bb_drawn_text_stamp_stock`: stock pyHanko, key loaded per document,
+  `GlyphAccumulatorFactory` TTF text stamp with the PNG as its background.
 - `validate_blt`: `validate_pdf` of a B-LT document (child-process isolation included). Baseline
   `validate_blt_stock`: stock `validate_pdf_signature` with a validation context built from the file's DSS.
 - `raw_rsa_sign`: one RSA-2048 PKCS#1 v1.5 signature, the floor.
-Throughput: B-B visible signatures per second with 2 worker processes, ours and stock.
+Throughput: B-B visible signatures and pledge signatures per second with 2 worker processes, ours and stock.
+Every output is first checked: our validator (TOTAL_PASSED), poppler's pdfsig and `qpdf --check`.
 
 Runs with development settings in a throw-away VANTHU_VAR_DIR (its own dev PKI); needs no database.
 """
@@ -58,28 +66,151 @@ def _pki() -> DevPki:
     return pki
 
 
-_loaded = None
+_keys: dict[str, tuple] = {}
 
 
-def ours(level: str) -> bytes:
-    """`sign_pdf` minus the key-record query: cached key, ND30 signature image, cached image encoding."""
-    global _loaded
-    pki = _pki() if _loaded is None else None
-    if _loaded is None:
-        key = pki.dev_key(KEY_ID)
-        _loaded = (load_pkcs12_bytes(key.p12_path.read_bytes(), key.password_path.read_bytes().strip()), key)
-    loaded, key = _loaded
-    plan = services._plan(
-        "signature", page=None, box=BOX, text_lines=None, signer_name="", signature_image=str(key.signature_image)
-    )
-    request = engine.SignRequest(level=level, plan=plan)
+def _loaded_key(key_id: str, common_name: str):
+    """(LoadedKey, DevKey), parsed once per process as `signing.keys.load_key` does."""
+    if key_id not in _keys:
+        key = _pki().ensure_key(key_id, common_name=common_name, organisation=settings.SIGNING_DEV_AGENCY_NAME)
+        _keys[key_id] = (load_pkcs12_bytes(key.p12_path.read_bytes(), key.password_path.read_bytes().strip()), key)
+    return _keys[key_id]
+
+
+def _sign(pdf: bytes, loaded, request: engine.SignRequest) -> bytes:
     return engine.sign_with_signer(
-        PDF,
+        pdf,
         signer=loaded.signer,
         chain_der=[loaded.certificate_der, *loaded.chain_der],
         request=request,
         env=services._environment(),
     )
+
+
+def ours(level: str) -> bytes:
+    """`sign_pdf` minus the key-record query: cached key, ND30 signature image, cached image encoding."""
+    loaded, key = _loaded_key(KEY_ID, "Nguyễn Quang Huy")
+    plan = services._plan(
+        "signature", page=None, box=BOX, text_lines=None, signer_name="", signature_image=str(key.signature_image)
+    )
+    return _sign(PDF, loaded, engine.SignRequest(level=level, plan=plan))
+
+
+SEAL_KEY = "org-seal"
+_leader_signed: list[bytes] = []
+_seal_rect_cache: list[int] = []
+
+
+def _leader_pdf() -> bytes:
+    if not _leader_signed:
+        _leader_signed.append(ours("B-B"))
+    return _leader_signed[0]
+
+
+def _seal_rect() -> list[int]:
+    """Where ours puts the seal (the stock baseline signs the same rectangle)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    if not _seal_rect_cache:
+        sig = PdfFileReader(BytesIO(ours_seal()), strict=False).embedded_regular_signatures[-1]
+        _seal_rect_cache.extend(int(float(v)) for v in sig.sig_field["/Rect"])
+    return _seal_rect_cache
+
+
+def ours_seal() -> bytes:
+    """The organisation's signature after the leader's: the red seal over the left third of the leader's box."""
+    loaded, key = _loaded_key(SEAL_KEY, settings.SIGNING_DEV_AGENCY_NAME)
+    plan = services._plan("seal", page=None, box=BOX, text_lines=None, signer_name="", seal_image=str(key.seal_image))
+    return _sign(_leader_pdf(), loaded, engine.SignRequest(level="B-B", plan=plan))
+
+
+def stock_seal() -> bytes:
+    """Stock pyHanko: key loaded per document, the seal PNG as the background of a text stamp with no text."""
+    from PIL import Image
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    key = _pki().dev_key(SEAL_KEY)
+    signer = signers.SimpleSigner.load_pkcs12(str(key.p12_path), passphrase=key.password_path.read_bytes().strip())
+    rect = _seal_rect()
+    with Image.open(key.seal_image) as img:
+        style = TextStampStyle(stamp_text="", background=PdfImage(img.convert("RGBA")), border_width=0)
+        meta = signers.PdfSignatureMetadata(
+            field_name="Seal", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+        )
+        out = BytesIO()
+        signers.PdfSigner(
+            meta,
+            signer,
+            stamp_style=style,
+            new_field_spec=fields.SigFieldSpec("Seal", on_page=1, box=tuple(rect)),
+        ).sign_pdf(IncrementalPdfFileWriter(BytesIO(_leader_pdf())), output=out)
+    return out.getvalue()
+
+
+SYSTEM_KEY = "org-system"
+DRAWN_BOX = (297.64, 90.0, 552.76, 190.0)
+_drawn_pngs: list[bytes] = []
+_counter = iter(range(10**9))
+
+
+def _drawn_png(i: int) -> bytes:
+    """A different drawn signature for every pledge (as each carrier draws their own); made before timing."""
+    from signing.devpki import signature_png
+
+    if not _drawn_pngs:
+        _drawn_pngs.extend(signature_png(f"Nguyễn Văn Bình {k}") for k in range(64))
+    return _drawn_pngs[i % 64]
+
+
+def _drawn_lines(i: int) -> list[str]:
+    return ["Ký điện tử, xác thực OTP", f"Người đại diện: Nguyễn Văn Bình {i % 64}", "Thời điểm: {time}"]
+
+
+def ours_drawn() -> bytes:
+    """The pledge path (`sign_simple`): a new drawn PNG, Vietnamese text lines, key org-system, B-B."""
+    loaded, _key = _loaded_key(SYSTEM_KEY, "Hệ thống văn thư điện tử")
+    i = next(_counter)
+    # `sign_pdf` validates and encodes the caller's PNG in `_plan`, per signature: measured here too
+    plan = services._plan(
+        "text", page=0, box=DRAWN_BOX, text_lines=_drawn_lines(i), signer_name="", drawn_image=_drawn_png(i)
+    )
+    return _sign(PDF, loaded, engine.SignRequest(level="B-B", plan=plan, reason="Ký điện tử, xác thực OTP"))
+
+
+def stock_drawn() -> bytes:
+    """Stock pyHanko for the same stamp: key loaded per document, TTF text stamp with the PNG as its background."""
+    from PIL import Image
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    key = _pki().dev_key(SYSTEM_KEY)
+    signer = signers.SimpleSigner.load_pkcs12(str(key.p12_path), passphrase=key.password_path.read_bytes().strip())
+    i = next(_counter)
+    lines = [line.replace("{time}", engine.signing_time_text()) for line in _drawn_lines(i)]
+    with Image.open(BytesIO(_drawn_png(i))) as img:
+        style = TextStampStyle(
+            stamp_text="\n".join(lines),
+            text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(settings.SIGNING_STAMP_FONT), font_size=10),
+            background=PdfImage(img.convert("RGBA")),
+        )
+        meta = signers.PdfSignatureMetadata(
+            field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+        )
+        out = BytesIO()
+        signers.PdfSigner(
+            meta,
+            signer,
+            stamp_style=style,
+            new_field_spec=fields.SigFieldSpec("Sig", on_page=0, box=tuple(int(v) for v in DRAWN_BOX)),
+        ).sign_pdf(IncrementalPdfFileWriter(BytesIO(PDF)), output=out)
+    return out.getvalue()
 
 
 def stock(level: str) -> bytes:
@@ -129,6 +260,23 @@ def validate_stock(data: bytes):
     return status
 
 
+def check_with_tools(name: str, data: bytes) -> None:
+    """poppler's pdfsig says every signature is valid and `qpdf --check` is clean (when they are installed)."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("pdfsig") and shutil.which("qpdf")):
+        return
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        out = subprocess.run(["pdfsig", "-nocert", f.name], capture_output=True, text=True, timeout=60).stdout
+        count = out.count("Signature #")
+        assert count and out.count("Signature is Valid") == count, (name, out)
+        qpdf = subprocess.run(["qpdf", "--check", f.name], capture_output=True, text=True, timeout=60)
+        assert qpdf.returncode == 0, (name, qpdf.stdout)
+
+
 def stock_timed(fn, n: int) -> list[float]:
     """Baselines run with pyHanko/asn1crypto exactly as shipped (our two parser speed-ups switched off)."""
     from signing import _speedups
@@ -171,16 +319,24 @@ def summary(case: str, samples: list[float], baseline: tuple[str, list[float]] |
     return row
 
 
+SIGNERS = {
+    "ours": lambda: ours("B-B"),
+    "stock": lambda: stock("B-B"),
+    "ours_drawn": lambda: ours_drawn(),
+    "stock_drawn": lambda: stock_drawn(),
+}
+
+
 def _worker_sign(args: tuple[str, int]) -> int:
     kind, count = args
-    fn = ours if kind == "ours" else stock
-    if kind == "stock":
+    fn = SIGNERS[kind]
+    if kind.startswith("stock"):
         from signing import _speedups
 
         _speedups.uninstall()
-    fn("B-B")
+    fn()
     for _ in range(count):
-        fn("B-B")
+        fn()
     return count
 
 
@@ -201,10 +357,21 @@ def main() -> None:
 
     from signing.validation import ValidationOptions, validate_bytes
 
-    # correctness first: every measured output validates
-    for level in ("B-B", "B-T"):
-        for data in (ours(level), stock(level)):
-            assert services.validate_pdf(data).indication == "TOTAL_PASSED"
+    # correctness first: every measured output validates (and poppler and qpdf accept it)
+    outputs = {
+        "bb_visible": ours("B-B"),
+        "bt_visible": ours("B-T"),
+        "bb_seal": ours_seal(),
+        "bb_drawn_text_stamp": ours_drawn(),
+        "bb_visible_stock": stock("B-B"),
+        "bt_visible_stock": stock("B-T"),
+        "bb_seal_stock": stock_seal(),
+        "bb_drawn_text_stamp_stock": stock_drawn(),
+    }
+    for name, data in outputs.items():
+        report = services.validate_pdf(data)
+        assert report.indication == "TOTAL_PASSED", (name, report.to_dict())
+        check_with_tools(name, data)
     key = _pki().dev_key(KEY_ID)
     blt = services.sign_pdf_with_pkcs12(
         PDF, pkcs12=key.p12_path.read_bytes(), password=key.password_path.read_bytes().strip(), level="B-LT"
@@ -219,6 +386,12 @@ def main() -> None:
         summary(
             "bt_visible", timed(lambda: ours("B-T"), n), ("bt_visible_stock", stock_timed(lambda: stock("B-T"), n))
         ),
+        summary("bb_seal", timed(ours_seal, n), ("bb_seal_stock", stock_timed(stock_seal, n))),
+        summary(
+            "bb_drawn_text_stamp",
+            timed(ours_drawn, n),
+            ("bb_drawn_text_stamp_stock", stock_timed(stock_drawn, n)),
+        ),
         summary(
             "validate_blt",
             timed(lambda: services.validate_pdf(blt), n),
@@ -229,7 +402,7 @@ def main() -> None:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    private = _loaded[0].signer.signing_key
+    private = _loaded_key(KEY_ID, "Nguyễn Quang Huy")[0].signer.signing_key
     from cryptography.hazmat.primitives.serialization import load_der_private_key
 
     rsa_key = load_der_private_key(private.dump(), password=None)
@@ -240,6 +413,8 @@ def main() -> None:
     per_worker = max(10, n)
     ours_rate = throughput("ours", per_worker)
     stock_rate = throughput("stock", max(5, per_worker // 3))
+    drawn_rate = throughput("ours_drawn", per_worker)
+    stock_drawn_rate = throughput("stock_drawn", max(5, per_worker // 3))
     for row in results:
         print(
             f"{row['case']:>24}: median {row['median_ms']:8.2f} ms  p95 {row['p95_ms']:8.2f} ms"
@@ -250,6 +425,7 @@ def main() -> None:
             )
         )
     print(f"throughput with 2 workers: {ours_rate:.1f} signatures/s (stock {stock_rate:.1f}/s)")
+    print(f"pledge signatures with 2 workers: {drawn_rate:.1f}/s (stock {stock_drawn_rate:.1f}/s)")
     print(
         json.dumps(
             {
@@ -258,6 +434,8 @@ def main() -> None:
                 "throughput_2_workers_sig_per_s": round(ours_rate, 1),
                 "throughput_2_workers_stock_sig_per_s": round(stock_rate, 1),
                 "throughput_speedup": round(ours_rate / stock_rate, 2),
+                "throughput_2_workers_drawn_text_stamp_sig_per_s": round(drawn_rate, 1),
+                "throughput_2_workers_drawn_text_stamp_stock_sig_per_s": round(stock_drawn_rate, 1),
             }
         )
     )
