@@ -23,6 +23,11 @@ if [ "$scope" = "test" ]; then
   need softhsm2 command -v softhsm2-util
   need opensc command -v pkcs11-tool
   need libnss3-tools command -v certutil
+  # independent PDF signers for the interoperability corpus (tests/signing/test_interop.py)
+  need openjdk-17-jdk-headless command -v javac
+  need libpdfbox2-java test -f /usr/share/java/pdfbox2.jar
+  need libbcprov-java test -f /usr/share/java/bcprov.jar
+  need libbcpkix-java test -f /usr/share/java/bcpkix.jar
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
