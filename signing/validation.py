@@ -82,6 +82,10 @@ class SignatureReport:
     docmdp_ok: bool | None = None
     pades_level: str = ""
     subfilter: str = ""
+    signature_format: str = ""
+    format_label: str = ""
+    digest_algorithm: str = ""
+    signature_algorithm: str = ""
     indication: str = Indication.INDETERMINATE
     sub_indication: str = ""
     reason: str = ""
@@ -158,6 +162,9 @@ _SUB_REASONS = {
     "CHAIN_CONSTRAINTS_FAILURE": "chuỗi chứng thư số không hợp lệ",
     "CERTIFICATE_CHAIN_GENERAL_FAILURE": "chuỗi chứng thư số không hợp lệ",
     "TIMESTAMP_FAILURE": "dấu thời gian không hợp lệ",
+    "CRYPTO_CONSTRAINTS_FAILURE": "chữ ký dùng thuật toán đã lỗi thời, không còn đủ an toàn (ví dụ SHA-1)",
+    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "chữ ký dùng thuật toán đã lỗi thời, không còn đủ an toàn (ví dụ SHA-1)",
+    "FORMAT_FAILURE": "định dạng chữ ký không được hỗ trợ",
     "NOT_PADES": "",
 }
 
@@ -168,6 +175,11 @@ def _reason(indication: str, sub: str, *, is_last: bool, modification_level: str
             return "Chữ ký hợp lệ, chứng thư số tin cậy; văn bản không bị thay đổi sau khi ký."
         if modification_level in ("NONE", ""):
             return "Chữ ký hợp lệ, chứng thư số tin cậy; văn bản không bị thay đổi sau khi ký."
+        if modification_level == "ANNOTATIONS":
+            return (
+                "Chữ ký hợp lệ, chứng thư số tin cậy; nội dung đã ký không đổi, sau khi ký chỉ có thêm ghi chú "
+                "(annotation) hoặc điền biểu mẫu."
+            )
         return "Chữ ký hợp lệ, chứng thư số tin cậy; sau chữ ký này chỉ có thêm chữ ký/dấu thời gian hợp lệ."
     detail = _SUB_REASONS.get(sub) or sub.replace("_", " ").lower()
     if indication == Indication.TOTAL_FAILED:
@@ -241,7 +253,337 @@ def _pades_level(sig, *, ts_time, dss_revision: int | None, doc_ts_revisions: li
     return level
 
 
-async def _validate_signature(sig, index: int, reader, data: bytes, options: ValidationOptions, ctx: dict):
+# SubFilter → (format code, Vietnamese label). Only ETSI.CAdES.detached is PAdES (EN 319 142-1); the others are
+# the older ISO 32000 formats that Acrobat, Java SDKs and many Vietnamese CA tools still write.
+_FORMATS = {
+    "/ETSI.CAdES.detached": ("PADES", "PAdES {level} (CAdES, ETSI EN 319 142-1)"),
+    "/adbe.pkcs7.detached": ("PKCS7_DETACHED", "PKCS#7 tách rời (adbe.pkcs7.detached), không phải PAdES"),
+    "/adbe.pkcs7.sha1": ("PKCS7_SHA1", "PKCS#7 SHA-1 cũ (adbe.pkcs7.sha1), không phải PAdES"),
+    "/adbe.x509.rsa_sha1": ("X509_RSA_SHA1", "Chữ ký RSA thô cũ (adbe.x509.rsa_sha1), không phải PAdES"),
+}
+LEGACY_SUBFILTERS = ("/adbe.pkcs7.sha1", "/adbe.x509.rsa_sha1")
+SUPPORTED_SUBFILTERS = ("/ETSI.CAdES.detached", "/adbe.pkcs7.detached", *LEGACY_SUBFILTERS)
+
+
+def _signature_format(subfilter: str, *, pades_level: str, has_timestamp: bool) -> tuple[str, str]:
+    code, label = _FORMATS.get(subfilter, ("UNKNOWN", f"Định dạng chữ ký không hỗ trợ ({subfilter.lstrip('/')})"))
+    label = label.format(level=pades_level)
+    if code != "PADES" and has_timestamp:
+        label += ", có dấu thời gian"
+    return code, label
+
+
+def _cms_revocation(sig) -> tuple[list[bytes], list[bytes]]:
+    """(CRLs, OCSP responses) the signer shipped inside the CMS: SignedData.crls (Java/iText SDKs) and Adobe's
+    adbe-revocationInfoArchival signed attribute. They are signed by the CAs, so they are evidence, not trust."""
+    import asn1crypto.pdf  # noqa: F401 - registers adobe_revocation_info_archival
+    from asn1crypto import core
+
+    crls: list[bytes] = []
+    ocsps: list[bytes] = []
+    try:
+        for choice in sig.signed_data["crls"] or []:
+            if choice.name == "crl":
+                crls.append(choice.chosen.dump())
+            elif choice.chosen["other_rev_info_format"].dotted == "1.3.6.1.5.5.7.16.2":
+                ocsps.append(choice.chosen["other_rev_info"].dump())
+        attrs = sig.signer_info["signed_attrs"]
+        if not isinstance(attrs, core.Void):
+            for attr in attrs:
+                if attr["type"].native != "adobe_revocation_info_archival":
+                    continue
+                for archival in attr["values"]:
+                    crls += [c.dump() for c in archival["crl"] or []]
+                    ocsps += [o.dump() for o in archival["ocsp"] or []]
+    except Exception:  # noqa: BLE001 - unusable revocation data is the same as none
+        log.info("unreadable revocation data in a CMS signature", exc_info=True)
+    return crls, ocsps
+
+
+def _algorithms(sig) -> tuple[str, str]:
+    try:
+        md = sig.signer_info["digest_algorithm"]["algorithm"].native
+        sig_algo = sig.signer_info["signature_algorithm"]["algorithm"].native
+    except Exception:  # noqa: BLE001
+        return "", ""
+    if sig_algo in ("rsassa_pkcs1v15", "rsa"):
+        sig_algo = "rsassa_pkcs1v15"
+    elif sig_algo.endswith("_rsa"):
+        sig_algo = "rsassa_pkcs1v15"
+    elif sig_algo.endswith("ecdsa"):
+        sig_algo = "ecdsa"
+    return str(md), str(sig_algo)
+
+
+def _annotation_rule():
+    """pyHanko's default diff policy has no rule for markup annotations (its ANNOTATIONS level is never reached),
+    so a sticky note or highlight added by a reader after signing would count as an arbitrary change. This rule
+    clears exactly that: a page whose only change is new non-widget, action-free markup annotations, the new
+    annotation objects, their appearance streams and popups. DocMDP then decides (P=3 allows them, P=1/2 not)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.diff_analysis.rules_api import QualifiedWhitelistRule, ReferenceUpdate
+
+    markup = {
+        "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine", "/Highlight", "/Underline",
+        "/Squiggly", "/StrikeOut", "/Stamp", "/Caret", "/Ink", "/Popup",
+    }  # fmt: skip
+
+    def refs_of(array) -> list:
+        array = array.get_object() if array is not None else generic.ArrayObject()
+        return [x.reference for x in array if isinstance(x, generic.IndirectObject)]
+
+    class MarkupAnnotationRule(QualifiedWhitelistRule):
+        def apply_qualified(self, old, new):
+            level = ModificationLevel.ANNOTATIONS
+            new_refs = set(new.reader.xrefs.explicit_refs_in_revision(new.revision))
+            for page_ref in _page_refs(new):
+                if page_ref not in new_refs:
+                    continue
+                try:
+                    old_page, new_page = old(page_ref), new(page_ref)
+                except Exception:  # noqa: BLE001, S112 - a page new in this revision is not ours to clear
+                    continue
+                keys = (set(old_page.keys()) | set(new_page.keys())) - {"/Annots"}
+                if any(_raw(old_page, k) != _raw(new_page, k) for k in keys):
+                    continue
+                old_annots = refs_of(_raw(old_page, "/Annots"))
+                new_annots = refs_of(_raw(new_page, "/Annots"))
+                added = [r for r in new_annots if r not in old_annots]
+                if set(old_annots) - set(new_annots) or not added:
+                    continue
+                cleared = []
+                for ref in added:
+                    annot = new(ref)
+                    if annot.get("/Subtype") not in markup or "/A" in annot or "/AA" in annot:
+                        break
+                    if old.reader.xrefs.get_historical_ref(ref, old.revision) is not None:
+                        break  # an existing object re-purposed, not a new annotation
+                    cleared.append(ref)
+                    for key in ("/Popup", "/IRT"):
+                        target = _raw(annot, key)
+                        if isinstance(target, generic.IndirectObject) and target.reference in new_refs:
+                            cleared.append(target.reference)
+                    ap = annot.get("/AP")
+                    for state in ap.values() if isinstance(ap, generic.DictionaryObject) else ():
+                        state_raw = state
+                        if isinstance(state_raw, generic.IndirectObject):
+                            cleared.append(state_raw.reference)
+                else:
+                    annots_raw = _raw(new_page, "/Annots")
+                    if isinstance(annots_raw, generic.IndirectObject):
+                        cleared.append(annots_raw.reference)
+                    yield level, ReferenceUpdate(page_ref)
+                    for ref in cleared:
+                        if ref in new_refs:
+                            yield level, ReferenceUpdate(ref)
+
+    return MarkupAnnotationRule()
+
+
+def _raw(dictionary, key: str):
+    return dictionary.raw_get(key) if key in dictionary else None
+
+
+def _page_refs(resolver) -> list:
+    from pyhanko.pdf_utils import generic
+
+    out, stack, seen = [], [resolver.root.raw_get("/Pages")], set()
+    while stack and len(seen) < 100_000:
+        node_raw = stack.pop()
+        if not isinstance(node_raw, generic.IndirectObject) or node_raw.reference in seen:
+            continue
+        seen.add(node_raw.reference)
+        node = node_raw.get_object()
+        if node.get("/Type") == "/Pages" or "/Kids" in node:
+            stack.extend(reversed(list(node.get("/Kids", []))))
+        else:
+            out.append(node_raw.reference)
+    return out
+
+
+_DIFF_POLICY = None
+
+
+def _diff_policy():
+    global _DIFF_POLICY
+    if _DIFF_POLICY is None:
+        from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, StandardDiffPolicy
+
+        _DIFF_POLICY = StandardDiffPolicy(
+            global_rules=[*DEFAULT_DIFF_POLICY.global_rules, _annotation_rule()],
+            form_rule=DEFAULT_DIFF_POLICY.form_rule,
+        )
+    return _DIFF_POLICY
+
+
+def _x509_rsa_sha1_as_cms(sig_object) -> bytes:
+    """adbe.x509.rsa_sha1 (ISO 32000-1 §12.8.3.2): /Contents is a PKCS#1 v1.5 signature (DER OCTET STRING) of the
+    byte range, /Cert the signer's certificate (first) and chain. Re-expressed as the equivalent CMS SignedData
+    without signed attributes, so that one validator checks digest, signature, chain and modifications."""
+    from asn1crypto import algos, cms, core
+    from asn1crypto import x509 as ax509
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    raw = bytes(sig_object["/Contents"])
+    try:
+        value = core.OctetString.load(raw, strict=False).native
+    except ValueError:
+        value = raw.rstrip(b"\0")
+    certs_obj = sig_object["/Cert"]
+    certs_der = [bytes(certs_obj)] if isinstance(certs_obj, bytes | str) else [bytes(c) for c in certs_obj]
+    certs = [ax509.Certificate.load(c) for c in certs_der]
+    signer = certs[0]
+    md = "sha1"
+    key = x509.load_der_x509_certificate(certs_der[0]).public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        try:
+            digest_info = algos.DigestInfo.load(key.recover_data_from_signature(value, padding.PKCS1v15(), None))
+            md = digest_info["digest_algorithm"]["algorithm"].native
+        except Exception:  # noqa: BLE001, S110 - a wrong signature is reported by the CMS check below
+            pass
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value={"issuer": signer.issuer, "serial_number": signer.serial_number},
+            ),
+            "digest_algorithm": {"algorithm": md},
+            "signature_algorithm": {"algorithm": "rsassa_pkcs1v15"},
+            "signature": value,
+        }
+    )
+    signed_data = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": md}],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [cms.CertificateChoices(name="certificate", value=c) for c in certs],
+            "signer_infos": [signer_info],
+        }
+    )
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump()
+
+
+def _collect_signatures(reader) -> list[tuple[Any, str, str, Any]]:
+    """(EmbeddedPdfSignature or None, SubFilter) for every filled /Sig field in signing order. pyHanko's own list
+    silently drops the legacy SubFilters, which would turn a signed PDF into "no signature"."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.sign.fields import enumerate_sig_fields
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+    found = []
+    for fq_name, sig_obj_ref, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        sig_obj = sig_obj_ref.get_object()
+        if sig_obj.get("/Type", "/Sig") != "/Sig":
+            continue  # document time-stamps are read separately
+        subfilter = str(sig_obj.get("/SubFilter", ""))
+        if subfilter == "/ETSI.RFC3161":
+            continue
+        if subfilter not in SUPPORTED_SUBFILTERS:
+            found.append((None, subfilter, fq_name, sig_obj))
+            continue
+        if subfilter == "/adbe.x509.rsa_sha1":
+            original = sig_obj.raw_get("/Contents")
+            sig_obj["/Contents"] = generic.ByteStringObject(_x509_rsa_sha1_as_cms(sig_obj))
+            try:
+                emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
+            finally:
+                sig_obj["/Contents"] = original
+            emb.pkcs7_content = bytes(original)  # the coverage check measures the real /Contents
+        else:
+            emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
+        found.append((emb, subfilter, fq_name, sig_obj))
+    return sorted(found, key=lambda item: item[0].signed_revision if item[0] is not None else 1 << 30)
+
+
+def _pkcs7_sha1_matches(emb) -> bool:
+    """adbe.pkcs7.sha1: the signed content is the SHA-1 digest of the byte range, encapsulated in the CMS."""
+    from pyhanko.sign.general import byte_range_digest
+
+    _, actual = byte_range_digest(emb.reader.stream, byte_range=emb.byte_range, md_algorithm="sha1")
+    return emb.signed_data["encap_content_info"]["content"].native == actual
+
+
+async def _validate_legacy_signature(emb, signer_vc, ts_vc, diff_policy):
+    """pyHanko's `async_validate_pdf_signature` minus its SubFilter whitelist (the legacy formats, whose CMS has
+    been prepared by `_collect_signatures`)."""
+    from pyhanko.sign.validation import generic_cms
+    from pyhanko.sign.validation.pdf_embedded import report_seed_value_validation
+    from pyhanko.sign.validation.status import PdfSignatureStatus
+
+    emb.compute_integrity_info(diff_policy=diff_policy)
+    status_kwargs = emb.summarise_integrity_info()
+    status_kwargs.update(await generic_cms.collect_timing_info(emb.signer_info, ts_vc, raw_digest=emb.compute_digest))
+    if "signer_reported_dt" not in status_kwargs and emb.self_reported_timestamp is not None:
+        status_kwargs["signer_reported_dt"] = emb.self_reported_timestamp
+    sha1_content = str(emb.sig_object.get("/SubFilter")) == "/adbe.pkcs7.sha1"
+    status_kwargs = await generic_cms.cms_basic_validation(
+        emb.signed_data,
+        # adbe.pkcs7.sha1: the CMS is checked against its encapsulated content, and that against the file
+        raw_digest=None if sha1_content else emb.compute_digest(),
+        validation_context=signer_vc,
+        status_kwargs=status_kwargs,
+        key_usage_settings=PdfSignatureStatus.default_usage_constraints(None),
+    )
+    if sha1_content and not _pkcs7_sha1_matches(emb):
+        status_kwargs["intact"] = False
+    tst_validity = status_kwargs.get("timestamp_validity", None)
+    found = tst_validity is not None and tst_validity.valid and tst_validity.trusted
+    status_kwargs.update(report_seed_value_validation(emb, status_kwargs["validation_path"], found))
+    status_kwargs.update(
+        await generic_cms.collect_signer_attr_status(
+            sd_attr_certificates=emb.embedded_attr_certs,
+            signer_cert=emb.signer_cert,
+            validation_context=None,
+            sd_signed_attrs=emb.signer_info["signed_attrs"],
+        )
+    )
+    return PdfSignatureStatus(**status_kwargs)
+
+
+def _unsupported_report(index: int, fq_name: str, subfilter: str, sig_obj, data: bytes) -> SignatureReport:
+    code, label = _signature_format(subfilter, pades_level="", has_timestamp=False)
+    report = SignatureReport(
+        index=index,
+        field_name=fq_name,
+        subfilter=subfilter.lstrip("/"),
+        signature_format=code,
+        format_label=label,
+        indication=Indication.INDETERMINATE,
+        sub_indication="FORMAT_FAILURE",
+    )
+    try:
+        br = [int(x) for x in sig_obj["/ByteRange"]]
+        report.signed_revision_end = br[2] + br[3]
+        report.signed_revision_bytes_sha256 = hashlib.sha256(data[: report.signed_revision_end]).hexdigest()
+    except Exception:  # noqa: BLE001, S110 - no usable byte range: nothing more to say
+        pass
+    return report
+
+
+async def _chain_problem(sig, vc) -> str | None:
+    """The precise reason pyHanko folds into CERTIFICATE_CHAIN_GENERAL_FAILURE, when it is missing revocation
+    data (a certificate names OCSP/CRL URLs, nothing is fetched, and the file brings no answers)."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import InsufficientRevinfoError, StaleRevinfoError
+
+    try:
+        await CertificateValidator(
+            sig.signer_cert, intermediate_certs=sig.other_embedded_certs, validation_context=vc
+        ).async_validate_usage(set())
+    except (InsufficientRevinfoError, StaleRevinfoError):
+        return "REVOCATION_DATA_MISSING"
+    except Exception:  # noqa: BLE001 - any other failure keeps pyHanko's classification
+        return None
+    return None
+
+
+async def _validate_signature(
+    sig, subfilter: str, index: int, reader, data: bytes, options: ValidationOptions, ctx: dict
+):
     from asn1crypto import x509 as ax509
     from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -258,8 +600,9 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
         signer_issuer=str(cert.issuer.native.get("common_name", "")),
         signing_time=_iso(sig.self_reported_timestamp),
         timestamp_time=_iso(ts_time),
-        subfilter=str(sig.sig_object.get("/SubFilter", "")).lstrip("/"),
+        subfilter=subfilter.lstrip("/"),
     )
+    report.digest_algorithm, report.signature_algorithm = _algorithms(sig)
     br = [int(x) for x in sig.byte_range]
     covered_end = br[2] + br[3]
     report.signed_revision_end = covered_end
@@ -270,6 +613,10 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
     report.pades_level = _pades_level(
         sig, ts_time=ts_time, dss_revision=ctx["dss_revision"], doc_ts_revisions=ctx["doc_ts_revisions"]
     )
+    report.signature_format, report.format_label = _signature_format(
+        subfilter, pades_level=report.pades_level, has_timestamp=ts_time is not None
+    )
+    cms_crls, cms_ocsps = _cms_revocation(sig)
 
     certs_der = list(
         dict.fromkeys([c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"])
@@ -280,15 +627,20 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
         "trust_roots": roots,
         "other_certs": [ax509.Certificate.load(c) for c in certs_der],
         "allow_fetching": False,
-        "ocsps": ctx["dss_ocsps"] + local_ocsps,
-        "crls": ctx["dss_crls"],
+        "ocsps": ctx["dss_ocsps"] + cms_ocsps + local_ocsps,
+        "crls": ctx["dss_crls"] + cms_crls,
         "revocation_mode": "hard-fail",
         "retroactive_revinfo": True,
     }
     ts_vc = ValidationContext(**common)
     # a time-stamped signature is judged at its time-stamp (was the certificate valid, not revoked, then?)
     signer_vc = ValidationContext(moment=ts_time, **common) if ts_time else ts_vc
-    status = await async_validate_pdf_signature(sig, signer_validation_context=signer_vc, ts_validation_context=ts_vc)
+    if subfilter in LEGACY_SUBFILTERS:
+        status = await _validate_legacy_signature(sig, signer_vc, ts_vc, _diff_policy())
+    else:
+        status = await async_validate_pdf_signature(
+            sig, signer_validation_context=signer_vc, ts_validation_context=ts_vc, diff_policy=_diff_policy()
+        )
 
     report.intact = bool(status.intact)
     report.valid = bool(status.valid)
@@ -319,7 +671,10 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
         indication, sub = Indication.INDETERMINATE, "REVOKED"
     elif not status.trusted:
         indic = status.trust_problem_indic
-        indication, sub = Indication.INDETERMINATE, (indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND")
+        sub = indic.name if indic is not None else "NO_CERTIFICATE_CHAIN_FOUND"
+        if sub == "CERTIFICATE_CHAIN_GENERAL_FAILURE":
+            sub = await _chain_problem(sig, signer_vc) or sub
+        indication = Indication.INDETERMINATE
     elif ts_status is not None and not ts_status.trusted:
         indication, sub = Indication.INDETERMINATE, "TIMESTAMP_FAILURE"
     else:
@@ -329,17 +684,48 @@ async def _validate_signature(sig, index: int, reader, data: bytes, options: Val
     return report
 
 
+_XREF_NEAR = re.compile(rb"(?<![A-Za-z])xref\s|\d+\s+\d+\s+obj\s*<<[^>]{0,512}?/Type\s*/XRef\b")
+
+
+def _lenient_xref_offsets() -> None:
+    """pyHanko corrects a startxref or /Prev that is off by a byte or two. Writers that append to a broken file
+    keep its wrong offset (poppler's pdfsig writes /Prev where the original claimed its table was), so fall back
+    to the nearest cross-reference section within 4 KiB of the declared offset. The bytes are not touched."""
+    from pyhanko.pdf_utils import xref
+    from pyhanko.pdf_utils.misc import PdfReadError
+
+    original = xref._attempt_startxref_correction
+    if getattr(original, "lenient", False):
+        return
+
+    def corrected(stream, startxref):
+        try:
+            return original(stream, startxref)
+        except PdfReadError:
+            low = max(0, startxref - 4096)
+            stream.seek(low)
+            found = [low + m.start() for m in _XREF_NEAR.finditer(stream.read(8192))]
+            if not found:
+                raise
+            return min(found, key=lambda pos: abs(pos - startxref))
+
+    corrected.lenient = True
+    xref._attempt_startxref_correction = corrected
+
+
 async def _validate_async(data: bytes, options: ValidationOptions) -> ValidationReport:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     import signing._speedups  # noqa: F401 - faster hex strings (signature /Contents) in pyHanko's parser
 
+    _lenient_xref_offsets()
+
     sha = hashlib.sha256(data).hexdigest()
     reader = PdfFileReader(BytesIO(data), strict=False)
     if reader.encrypted:
         return _unreadable(sha, len(data), "Tệp PDF được mã hóa, không kiểm tra được khi không có mật khẩu.")
-    sigs = list(reader.embedded_regular_signatures)
-    if not sigs:
+    found = _collect_signatures(reader)
+    if not found:
         return ValidationReport(
             indication=Indication.NO_SIGNATURE,
             file_sha256=sha,
@@ -366,15 +752,20 @@ async def _validate_async(data: bytes, options: ValidationOptions) -> Validation
         from signing.revocation import dev_revocation
 
         ctx["local"] = dev_revocation(options.dev_pki_dir)
-    last_end = max(int(s.byte_range[2]) + int(s.byte_range[3]) for s in sigs)
+    last_end = 0
     reports = []
-    for i, sig in enumerate(sigs):
-        rep = await _validate_signature(sig, i, reader, data, options, ctx)
+    for i, (sig, subfilter, fq_name, sig_obj) in enumerate(found):
+        if sig is None:
+            rep = _unsupported_report(i, fq_name, subfilter, sig_obj, data)
+        else:
+            rep = await _validate_signature(sig, subfilter, i, reader, data, options, ctx)
+        reports.append(rep)
+        last_end = max(last_end, rep.signed_revision_end)
+    for rep in reports:
         rep.is_last = rep.signed_revision_end == last_end
         rep.reason = _reason(
             rep.indication, rep.sub_indication, is_last=rep.is_last, modification_level=rep.modification_level
         )
-        reports.append(rep)
     indications = {r.indication for r in reports}
     if Indication.TOTAL_FAILED in indications:
         overall = Indication.TOTAL_FAILED
