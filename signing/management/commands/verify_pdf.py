@@ -36,6 +36,7 @@ class Command(BaseCommand):
                     f"  [{sig.index}] {sig.field_name}: {sig.indication}"
                     f"{' / ' + sig.sub_indication if sig.sub_indication else ''}"
                     f" signer={sig.signer_common_name!r} uid={sig.signer_uid!r} level={sig.pades_level or '-'}"
+                    f" format={sig.signature_format or '-'}"
                     f" signed={sig.signing_time} ts={sig.timestamp_time} intact={sig.intact} valid={sig.valid}"
                     f" trusted={sig.trusted} revoked={sig.revoked} coverage={sig.coverage}"
                     f" modification={sig.modification_level}"
