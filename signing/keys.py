@@ -6,6 +6,7 @@ size-estimating dry run); here a key is loaded once and reused until its record 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -76,16 +77,15 @@ class _CachedCertAttributeSpec(CAdESSignedAttributeProviderSpec):
                 yield provider
 
 
-class CachedKeySigner(signers.SimpleSigner):
-    """SimpleSigner that parses its private key once: stock `sign_raw` re-parses it for every signature.
+class ParsedAttributesMixin:
+    """Hands pyHanko its CMS signed attributes in parsed form, for any `signers.Signer`.
 
-    It also hands pyHanko its ASN.1 values in parsed form: asn1crypto re-serialises a value built from Python
-    objects on every `dump()`, and pyHanko dumps the signed attributes three times per signature (to sign them,
-    to copy them into the SignerInfo, to write the CMS); a parsed value dumps its stored bytes. The DER is the same.
+    asn1crypto re-serialises a value built from Python objects on every `dump()`, and pyHanko dumps the signed
+    attributes three times per signature (to sign them, to copy them into the SignerInfo, to write the CMS); a
+    parsed value dumps its stored bytes. The signing-certificate-v2 value is built once per signer. Same DER.
     """
 
-    _pyca_key = None
-    _signing_certificate_v2: tsp.SigningCertificateV2 | None = None
+    _signing_certificate_v2: bytes | None = None
 
     def _signed_attr_provider_spec(self, attr_settings, timestamper=None, use_cades=False, is_pdf_sig=True):
         spec = super()._signed_attr_provider_spec(
@@ -93,15 +93,21 @@ class CachedKeySigner(signers.SimpleSigner):
         )
         if type(spec) is not CAdESSignedAttributeProviderSpec:
             return spec
-        value = self._signing_certificate_v2
-        if value is None:
-            value = tsp.SigningCertificateV2.load(as_signing_certificate_v2(self.signing_cert).dump())
-            self._signing_certificate_v2 = value
-        return _CachedCertAttributeSpec(spec, value)
+        der = self._signing_certificate_v2
+        if der is None:
+            der = self._signing_certificate_v2 = as_signing_certificate_v2(self.signing_cert).dump()
+        # a fresh (lazily parsed) object per signature: asn1crypto parses children on first access, not thread-safe
+        return _CachedCertAttributeSpec(spec, tsp.SigningCertificateV2.load(der))
 
     async def signed_attrs(self, *args, **kwargs) -> cms.CMSAttributes:
         attrs = await super().signed_attrs(*args, **kwargs)
         return cms.CMSAttributes.load(attrs.dump())
+
+
+class CachedKeySigner(ParsedAttributesMixin, signers.SimpleSigner):
+    """SimpleSigner that parses its private key once: stock `sign_raw` re-parses it for every signature."""
+
+    _pyca_key = None
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         from cryptography.hazmat.primitives import serialization
@@ -178,6 +184,11 @@ def _load_pkcs12(record: SigningKey) -> LoadedKey:
     return load_pkcs12_bytes(data, _pkcs12_password(record), key_id=record.key_id)
 
 
+@functools.cache
+def _pkcs11_signer_class(base: type) -> type:
+    return type("ParsedAttributesPKCS11Signer", (ParsedAttributesMixin, base), {})
+
+
 def _load_pkcs11(record: SigningKey) -> LoadedKey:
     from pyhanko.sign.pkcs11 import PKCS11Signer, TokenCriteria, open_pkcs11_session
 
@@ -193,7 +204,7 @@ def _load_pkcs11(record: SigningKey) -> LoadedKey:
             )
             _pkcs11_sessions[session_key] = session
         key_id = bytes.fromhex(record.pkcs11_key_id) if record.pkcs11_key_id else None
-        signer = PKCS11Signer(
+        signer = _pkcs11_signer_class(PKCS11Signer)(
             session,
             cert_label=record.pkcs11_key_label or None,
             key_label=record.pkcs11_key_label or None,
