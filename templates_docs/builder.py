@@ -7,12 +7,14 @@ Word or LibreOffice and upload it back as a new version. The placeholders are li
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -349,6 +351,49 @@ def _signature(document) -> None:
     _jinja_para(table.rows[3].cells[0], "{%tr endif %}")
 
 
+_UNUSED_PARTS = ("stylesWithEffects", "customXml", "thumbnail")
+
+
+def _style_references(xml: bytes) -> set[str]:
+    return {
+        m.decode() for m in re.findall(rb'w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink) w:val="([^"]+)"', xml)
+    }
+
+
+def _keep_used_styles(document) -> None:
+    """python-docx's blank document carries 164 styles (350 KB), latent styles, a thumbnail and a second copy of
+    the styles: LibreOffice parses all of them for every document it opens (half of a warm conversion of a
+    2-page công văn). Keep the default styles and those the template uses, and what they are based on."""
+    part = document.part
+    used = _style_references(part.blob)
+    for rel in part.rels.values():
+        if not rel.is_external and rel.reltype != RT.STYLES:
+            used |= _style_references(rel.target_part.blob or b"")
+    styles = document.styles.element
+    by_id = {style.get(qn("w:styleId")): style for style in styles.findall(qn("w:style"))}
+    keep = used | {style_id for style_id, style in by_id.items() if style.get(qn("w:default")) == "1"}
+    pending = list(keep)
+    while pending:
+        style = by_id.get(pending.pop())
+        if style is None:
+            continue
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = style.find(qn(tag))
+            if ref is not None and (target := ref.get(qn("w:val"))) not in keep:
+                keep.add(target)
+                pending.append(target)
+    for style_id, style in by_id.items():
+        if style_id not in keep:
+            styles.remove(style)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    for rels in (part.rels, part.package.rels):
+        for rel_id, rel in list(rels.items()):
+            if rel.reltype.rsplit("/", 1)[-1] in _UNUSED_PARTS:
+                rels.pop(rel_id)
+
+
 @cache
 def builtin_template(doc_type: str) -> bytes:
     """The DOCX template shipped for `doc_type`, generated once per process."""
@@ -370,6 +415,7 @@ def builtin_template(doc_type: str) -> bytes:
     _addressees(document)
     _body(document)
     _signature(document)
+    _keep_used_styles(document)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

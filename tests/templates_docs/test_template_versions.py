@@ -1,6 +1,7 @@
 """Uploaded DOCX templates: checked (line and name at fault), versioned, previewed, activated."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -129,3 +130,22 @@ def test_demo_loader_is_idempotent():
     assert TemplateVersion.objects.filter(is_active=True).count() == len(services.DOCUMENT_TYPES)
     assert TemplateVersion.objects.count() == len(services.DOCUMENT_TYPES)
     assert services.active_version("chi-thi").label == "chi-thi:v1"
+
+
+@pytest.mark.parametrize("doc_type", list(services.DOCUMENT_TYPES))
+def test_builtin_template_carries_only_the_styles_it_uses(doc_type):
+    docx = builtin_template(doc_type)
+    names = zipfile.ZipFile(io.BytesIO(docx)).namelist()
+    assert not [n for n in names if "stylesWithEffects" in n or "thumbnail" in n or n.startswith("customXml/")]
+    document = Document(io.BytesIO(docx))
+    defined = {style.style_id for style in document.styles}
+    assert {"Normal", "TableNormal", "DefaultParagraphFont"} <= defined
+    assert len(defined) < 20  # python-docx's blank document has 164
+    referenced = set()
+    for name in names:
+        if name.startswith("word/") and name.endswith(".xml") and name != "word/styles.xml":
+            xml = zipfile.ZipFile(io.BytesIO(docx)).read(name).decode()
+            referenced |= set(re.findall(r'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', xml))
+    assert referenced <= defined
+    based_on = document.styles.element.xpath("w:style/w:basedOn/@w:val")
+    assert based_on and set(based_on) <= defined
