@@ -14,6 +14,7 @@ import atexit
 import http.client
 import logging
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -28,7 +29,7 @@ from django.conf import settings
 
 from templates_docs.errors import ConversionError
 
-__all__ = ["OfficeServer", "convert", "get_server", "live_group_members", "shutdown"]
+__all__ = ["OfficeServer", "convert", "get_server", "launch_command", "live_group_members", "shutdown"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,28 @@ def live_group_members(pgid: int) -> list[int]:
     return members
 
 
+LAUNCHER = Path(__file__).resolve().parent / "office_launcher.py"
+
+
+def launch_command(executable: str) -> list[str]:
+    """How to start the unoserver at `executable`: through office_launcher.py (documents loaded hidden) with the
+    Python its script names, or the executable itself when it is no Python script."""
+    try:
+        with open(executable, "rb") as script:
+            first = script.readline(512)
+    except OSError:
+        return [executable]
+    if first.startswith(b"#!") and b"python" in first:
+        # -I: the launcher's folder must not come first on sys.path (templates_docs/selectors.py would shadow
+        # the standard library's selectors).
+        return [*shlex.split(first[2:].decode(errors="replace").strip()), "-I", str(LAUNCHER)]
+    return [executable]
+
+
 class _TimeoutTransport(xmlrpc.client.Transport):
+    # The PDF comes back base64-encoded in XML: gzip would cost both sides CPU to save loopback bytes.
+    accept_gzip_encoding = False
+
     def __init__(self, timeout: float) -> None:
         super().__init__()
         self._timeout = timeout
@@ -105,7 +127,7 @@ class OfficeServer:
         self.port = _free_port()
         uno_port = _free_port()
         command = [
-            self.executable,
+            *launch_command(self.executable),
             "--interface",
             "127.0.0.1",
             "--port",

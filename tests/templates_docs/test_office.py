@@ -4,6 +4,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -96,3 +97,21 @@ def test_missing_unoserver_is_a_clear_error(docx):
     server = office.OfficeServer(executable="/nonexistent/unoserver")
     with pytest.raises(ConversionError, match="make uno-venv"):
         server.convert(docx)
+
+
+def test_the_server_runs_through_the_launcher_that_loads_documents_hidden(docx):
+    command = office.launch_command(str(settings.VANTHU_UNOSERVER))
+    assert command[-2:] == ["-I", str(office.LAUNCHER)] and "python" in command[0]
+    server = office.get_server()
+    services.convert_to_pdf(docx)
+    cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
+    assert str(office.LAUNCHER).encode() in cmdline
+
+
+def test_an_executable_that_is_no_python_script_is_run_as_it_is(tmp_path):
+    binary = tmp_path / "unoserver"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01")
+    assert office.launch_command(str(binary)) == [str(binary)]
+    script = tmp_path / "unoserver-env"
+    script.write_text("#!/usr/bin/env python3\nimport sys\n")
+    assert office.launch_command(str(script)) == ["/usr/bin/env", "python3", "-I", str(office.LAUNCHER)]
