@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from templates_docs import services
+from templates_docs.pdfinfo import Line, Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -30,6 +32,23 @@ def pdffonts(pdf: bytes) -> list[list[str]]:
     out = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     rows = out.splitlines()[2:]
     return [row.split() for row in rows if row.strip()]
+
+
+def poppler_layout(pdf: bytes) -> list[Page]:
+    """The reference the in-process reader (templates_docs.pdfinfo) is held to: `pdftotext -bbox-layout`."""
+    out = subprocess.run(["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    ns = "{http://www.w3.org/1999/xhtml}"
+    pages = []
+    for page in ET.fromstring(out).iter(f"{ns}page"):  # noqa: S314 - poppler's own output
+        lines = tuple(
+            Line(
+                " ".join(word.text or "" for word in line.iter(f"{ns}word")),
+                *(float(line.get(key)) for key in ("xMin", "yMin", "xMax", "yMax")),
+            )
+            for line in page.iter(f"{ns}line")
+        )
+        pages.append(Page(width=float(page.get("width")), height=float(page.get("height")), lines=lines))
+    return pages
 
 
 def _long_case() -> tuple[str, dict, dict, bool]:
@@ -79,7 +98,7 @@ CASES = {
 
 @pytest.fixture(scope="session")
 def rendered(django_db_setup, django_db_blocker):
-    """rendered(case) -> (data, RenderedDocument), each case rendered once per session."""
+    """rendered(case) -> (data, RenderedDocument), each case rendered once per session (CASES)."""
     cache: dict[str, tuple[dict, services.RenderedDocument]] = {}
 
     def get(name: str):
