@@ -20,6 +20,7 @@ from core.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 0x76616E74  # "vant": serialises appends on PostgreSQL
+_LAST_HASH_SQL = f"SELECT entry_hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1"  # noqa: S608
 
 
 def _normalise(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -50,12 +51,15 @@ def log_action(
 ) -> AuditEntry:
     """Append one entry. Runs in (or opens) a transaction; on PostgreSQL appends are serialised."""
     actor = user if getattr(user, "is_authenticated", False) else None
-    with transaction.atomic():
+    # No savepoint: a failed append must fail the whole action it records, never be caught and skipped.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
-        last = AuditEntry.objects.order_by("-id").only("entry_hash").first()
-        prev_hash = last.entry_hash if last else GENESIS_HASH
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+        # A statement of its own after the lock: under READ COMMITTED it sees the entry the previous holder
+        # committed, which a subquery in the locking statement (one snapshot, taken before the wait) would not.
+        cursor.execute(_LAST_HASH_SQL)
+        row = cursor.fetchone()
+        prev_hash = row[0] if row else GENESIS_HASH
         entry = AuditEntry(
             created_at=timezone.now(),
             actor=actor,

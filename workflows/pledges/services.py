@@ -20,11 +20,12 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 
 from core.audit import log_action
 from core.files import store_file
@@ -356,8 +357,9 @@ def grant_session_access(*, request, pledge: Pledge) -> None:
     allowed = list(request.session.get(SESSION_KEY, []))
     if str(pledge.public_id) not in allowed:
         allowed.append(str(pledge.public_id))
+    if request.session.session_key:  # a session from before the OTP gets a new key (no fixation)
+        request.session.cycle_key()
     request.session[SESSION_KEY] = allowed
-    request.session.cycle_key()
 
 
 # --- one-time codes ----------------------------------------------------------------------------
@@ -379,13 +381,15 @@ def send_otp(*, pledge: Pledge, purpose: str, client: str = "") -> OtpChallenge:
     refusal = ""
     with transaction.atomic():
         Pledge.objects.select_for_update().filter(pk=pledge.pk).exists()
-        recent = OtpChallenge.objects.filter(pledge=pledge, created_at__gte=now - timedelta(hours=1))
+        recent = OtpChallenge.objects.filter(pledge=pledge, created_at__gte=now - timedelta(hours=1)).aggregate(
+            count=Count("id"), last=Max("created_at", filter=Q(purpose=purpose))
+        )
         # Checking the e-mail and then confirming the signature are two codes a minute apart at most.
-        last = recent.filter(purpose=purpose).order_by("-created_at").first()
-        if last is not None and now - last.created_at < OTP_MIN_INTERVAL:
-            wait = int((OTP_MIN_INTERVAL - (now - last.created_at)).total_seconds()) + 1
+        last = recent["last"]
+        if last is not None and now - last < OTP_MIN_INTERVAL:
+            wait = int((OTP_MIN_INTERVAL - (now - last)).total_seconds()) + 1
             refusal = _("Mã vừa được gửi. Vui lòng đợi %(s)d giây rồi thử lại.") % {"s": wait}
-        elif recent.count() >= OTP_MAX_PER_HOUR:
+        elif recent["count"] >= OTP_MAX_PER_HOUR:
             refusal = _("Đã gửi quá %(n)d mã trong một giờ. Vui lòng thử lại sau.") % {"n": OTP_MAX_PER_HOUR}
         if refusal:
             log_action("workflows.pledges.otp_rate_limited", {"purpose": purpose, "client": client}, None, obj=pledge)
@@ -529,20 +533,23 @@ def _record_answer(
     from workflows.pledges import tasks
     from workflows.pledges.flows import PledgeFlow
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # callers roll back as a whole on any refusal
         locked = _lock_pending(pledge)
         done = _answered(locked)
         if done is not None:
             return done
+        changed = {**fields, "status": status}
         if pdf is not None:
-            locked.signed_pdf = store_file(pdf, filename=f"cam-ket-{locked.public_id}-ky.pdf")
-            locked.signed_at = timezone.now()
-        for name, value in fields.items():
+            changed["signed_pdf"] = store_file(pdf, filename=f"cam-ket-{locked.public_id}-ky.pdf")
+            changed["signed_at"] = timezone.now()
+        for name, value in changed.items():
             setattr(locked, name, value)
-        locked.status = status
-        locked.save()
-        task = locked.process.task_set.filter(flow_task=PledgeFlow.respond).exclude(status__in=["DONE", "CANCELED"])
-        task = task.first()
+        locked.save(update_fields=list(changed))
+        task = (
+            Task.objects.filter(process_id=locked.process_id, flow_task=PledgeFlow.respond)
+            .exclude(status__in=["DONE", "CANCELED"])
+            .first()
+        )
         if task is None:
             raise PledgeError(_("Quy trình của bản cam kết không còn chờ ký."))
         PledgeFlow.respond.run(task)
@@ -566,11 +573,12 @@ def sign_simple(
     """
     from signing import services as signing
 
-    with transaction.atomic():
-        locked = _lock_pending(pledge)
-        done = _answered(locked)
-        if done is not None:
-            return done
+    # A cheap early answer for a repeated submit; the answer itself is written under the row lock.
+    locked = pledge
+    locked.refresh_from_db(fields=["status", "issued_pdf"])
+    check_campaign_open(locked)
+    if (done := _answered(locked)) is not None:
+        return done
     expected = locked.carrier.representative
     if not typed_name.strip():
         raise PledgeError(_("Vui lòng gõ họ tên người đại diện."))
@@ -1016,9 +1024,10 @@ def deliver_email(*, email: OutgoingEmail, body: str | None = None) -> OutgoingE
             continue
         email.status = OutgoingEmail.Status.SENT
         email.sent_at = timezone.now()
-        email.attempts = F("attempts") + 1
-        email.save(update_fields=["status", "sent_at", "attempts"])
-        email.refresh_from_db(fields=["attempts"])
+        OutgoingEmail.objects.filter(pk=email.pk).update(
+            status=email.status, sent_at=email.sent_at, attempts=F("attempts") + 1
+        )
+        email.attempts += 1
         return email
     email.status = OutgoingEmail.Status.FAILED
     email.save(update_fields=["status"])
