@@ -6,6 +6,7 @@ size-estimating dry run); here a key is loaded once and reused until its record 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -37,6 +38,8 @@ class LoadedKey:
     signer: signers.Signer
     certificate_der: bytes
     chain_der: list[bytes]
+    signature_image: str = ""  # paths from the key record (none for an in-memory PKCS#12)
+    seal_image: str = ""
 
     @property
     def certificate(self) -> ax509.Certificate:
@@ -240,6 +243,7 @@ def load_key(key_id: str) -> LoadedKey:
     if bytes(record.certificate_der or b"") != loaded.certificate_der:
         # update() leaves updated_at alone, so the cache stamp stays valid
         SigningKey.objects.filter(pk=record.pk).update(certificate_der=loaded.certificate_der)
+    loaded = dataclasses.replace(loaded, signature_image=record.signature_image, seal_image=record.seal_image)
     log.info("signing key %s loaded (%s)", key_id, record.kind)
     with _lock:
         _cache[key_id] = (stamp, loaded)

@@ -228,15 +228,14 @@ def sign_pdf(
     replaces the key owner's image, with "text" it is drawn above the lines in one stamp.
     """
     loaded = load_key(key_id)
-    record = SigningKey.objects.only("signature_image", "seal_image").get(key_id=key_id)
     plan = _plan(
         appearance,
         page=page,
         box=box,
         text_lines=text_lines,
         signer_name=_signer_name(loaded),
-        signature_image=record.signature_image,
-        seal_image=record.seal_image,
+        signature_image=loaded.signature_image,
+        seal_image=loaded.seal_image,
         drawn_image=signature_image,
     )
     request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)

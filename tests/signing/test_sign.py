@@ -206,3 +206,40 @@ def test_sync_api_works_inside_a_running_event_loop(signing_pki, dev_p12, pdf2):
         return services.sign_pdf_with_pkcs12(pdf2, pkcs12=p12, password=password, level="B-B")
 
     assert services.validate_pdf(asyncio.run(view())).indication == "TOTAL_PASSED"
+
+
+def _stamp_image_sizes(data: bytes) -> list[tuple[int, int]]:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    sig = PdfFileReader(BytesIO(data), strict=False).embedded_regular_signatures[-1]
+    sizes = []
+
+    def walk(xobj):
+        for sub in xobj.get("/Resources", {}).get("/XObject", {}).values():
+            sub = sub.get_object()
+            if sub.get("/Subtype") == "/Image":
+                sizes.append((int(sub["/Width"]), int(sub["/Height"])))
+            else:
+                walk(sub)
+
+    walk(sig.sig_field["/AP"]["/N"])
+    return sizes
+
+
+def test_cached_key_reads_its_record_once_and_follows_image_changes(signing_keys, pdf2, django_assert_num_queries):
+    from PIL import Image
+
+    record = signing_keys["user-giamdoc"]
+    services.sign_pdf(pdf2, key_id="user-giamdoc", level="B-B")  # the key is now parsed and cached
+    with django_assert_num_queries(1):
+        signed = services.sign_pdf(pdf2, key_id="user-giamdoc", level="B-B", appearance="signature")
+    with Image.open(record.signature_image) as img:
+        assert _stamp_image_sizes(signed) == [img.size]
+
+    record.signature_image = signing_keys["org-seal"].seal_image  # e.g. a new image set in the admin
+    record.save()
+    signed = services.sign_pdf(pdf2, key_id="user-giamdoc", level="B-B", appearance="signature")
+    with Image.open(record.signature_image) as img:
+        assert _stamp_image_sizes(signed) == [img.size]
