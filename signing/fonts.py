@@ -55,7 +55,9 @@ class StampFont:
         self.hb_font = hb.Font(hb.Face(data))
         tt = TTFont(BytesIO(data))
         if "glyf" not in tt:
-            raise ValueError(f"{path} is not a TrueType (glyf) font")
+            from signing.errors import SigningError
+
+            raise SigningError(f"stamp font {path} is not a TrueType (glyf) font (set SIGNING_STAMP_FONT)")
         self.tt = tt
         self.ps_name = _read_ps_name(tt)
         self.units_per_em = tt["head"].unitsPerEm

@@ -224,13 +224,23 @@ def _render(data: bytes, tmp_path, name: str) -> Image.Image:
     return Image.open(png).convert("RGB")
 
 
+@pytest.mark.parametrize("xref", ["table", "stream"])
 def test_stamp_font_engine_renders_exactly_like_pyhanko_glyph_accumulator(
-    signing_pki, dev_p12, pdf2, tmp_path, checked
+    signing_pki, dev_p12, pdf2, tmp_path, checked, xref
 ):
-    """Same shaping, widths and glyph outlines: poppler draws the same pixels; the text extracts the same."""
+    """Same shaping, widths and glyph outlines: poppler draws the same pixels; the text extracts the same.
+    With an xref-stream input the font objects go into an object stream."""
     from PIL import ImageChops
 
     from signing.appearance import text_stamp_style
+
+    if xref == "stream":
+        (tmp_path / "in.pdf").write_bytes(pdf2)
+        subprocess.run(
+            ["qpdf", "--object-streams=generate", str(tmp_path / "in.pdf"), str(tmp_path / "objstm.pdf")], check=True
+        )
+        pdf2 = (tmp_path / "objstm.pdf").read_bytes()
+        assert b"/ObjStm" in pdf2
 
     font_path = services._plan("text", page=None, box=None, text_lines=None, signer_name="").font_path
     ours = text_stamp_style(font_path=font_path)
@@ -238,6 +248,7 @@ def test_stamp_font_engine_renders_exactly_like_pyhanko_glyph_accumulator(
     stock = dataclasses.replace(ours, text_box_style=box_style)
 
     fast, reference = _sign_with_style(pdf2, dev_p12, ours), _sign_with_style(pdf2, dev_p12, stock)
+    assert (b"/ObjStm" in fast[len(pdf2) :]) == (xref == "stream")
     checked(fast, expected_signatures=1)
     fast_page, reference_page = _render(fast, tmp_path, "fast"), _render(reference, tmp_path, "reference")
     blank = _render(pdf2, tmp_path, "blank")
