@@ -478,9 +478,10 @@ def check_otp(*, pledge: Pledge, purpose: str, code: str, consume: bool, client:
         raise PledgeError(messages[outcome])
 
 
-def verify_access(*, request, token: str, code: str) -> Pledge:
-    """The carrier proves control of its e-mail: the link is used up and this browser session gets access."""
-    pledge = pledge_for_token(token=token)
+def verify_access(*, request, pledge: Pledge, code: str) -> Pledge:
+    """The carrier proves control of its e-mail: the link is used up and this browser session gets access.
+
+    `pledge` comes from `pledge_for_token`; the link is used up below only if no one used it in between."""
     check_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, code=code, consume=True, client=_client(request))
     with transaction.atomic():
         used = Pledge.objects.filter(pk=pledge.pk, token_used_at__isnull=True).update(

@@ -39,7 +39,6 @@ def invitation(request, token: str):
     except services.PledgeError as exc:
         return render(request, "pledges/carrier/link_error.html", {"message": exc.message}, status=410)
     form = OtpForm()
-    code_sent = pledge.otp_challenges.filter(purpose=OtpChallenge.Purpose.ACCESS, consumed_at__isnull=True).exists()
     if request.method == "POST":
         try:
             if request.POST.get("action") == "send":
@@ -50,14 +49,16 @@ def invitation(request, token: str):
                 return redirect("pledges:invitation", token=token)
             form = OtpForm(request.POST)
             if form.is_valid():
-                pledge = services.verify_access(request=request, token=token, code=form.cleaned_data["code"])
+                pledge = services.verify_access(request=request, pledge=pledge, code=form.cleaned_data["code"])
                 return redirect("pledges:pledge", public_id=pledge.public_id)
         except services.PledgeError as exc:
             form.add_error(None, exc.message)
     context = {
         "pledge": pledge,
         "form": form,
-        "code_sent": code_sent,
+        "code_sent": pledge.otp_challenges.filter(
+            purpose=OtpChallenge.Purpose.ACCESS, consumed_at__isnull=True
+        ).exists(),
         "masked_email": services._mask_email(pledge.carrier.email),
     }
     return render(request, "pledges/carrier/invitation.html", context)
