@@ -1,13 +1,17 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
-from wagtail.models import Orderable
+from wagtail.models import Orderable, Site
+
+ORGANISATION_CACHE_KEY = "core:organisation-settings"
+ORGANISATION_CACHE_SECONDS = 300
 
 
 class User(AbstractUser):
@@ -88,6 +92,27 @@ class OrganisationSettings(ClusterableModel, BaseGenericSetting):
 
     def __str__(self) -> str:
         return self.agency_name
+
+    @classmethod
+    def load(cls, request_or_site=None) -> "OrganisationSettings":
+        """The one row, read through the shared cache: every page header needs it. Saving the settings or a
+        unit drops the cached copy (`forget_organisation`)."""
+        attr = cls.get_cache_attr_name()
+        if request_or_site is not None and hasattr(request_or_site, attr):
+            return getattr(request_or_site, attr)
+        org = cache.get(ORGANISATION_CACHE_KEY)
+        if org is None:
+            org = cls._get_or_create()
+            cache.set(ORGANISATION_CACHE_KEY, org, ORGANISATION_CACHE_SECONDS)
+        if request_or_site is not None and not isinstance(request_or_site, Site):
+            setattr(request_or_site, attr, org)
+        return org
+
+
+def forget_organisation(**kwargs) -> None:
+    """Drop the cached settings now and again at commit, so no reader caches the row as it was before."""
+    cache.delete(ORGANISATION_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(ORGANISATION_CACHE_KEY))
 
 
 class DraftingUnit(Orderable):

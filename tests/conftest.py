@@ -14,6 +14,16 @@ from tests.factories import UserFactory
 pytest_plugins = ["signing.testing"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached rows must not outlive the test database's rollback."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def roles(db):
     sync_role_permissions()

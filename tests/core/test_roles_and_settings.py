@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from core.models import OrganisationSettings
+from core.models import DraftingUnit, OrganisationSettings
 from core.organisation import organisation_info
 from core.roles import Role, has_role
 
@@ -37,6 +37,31 @@ def test_organisation_can_be_renamed_after_a_merger():
     org.agency_abbreviation = "SKHCN"
     org.save()
     assert organisation_info()["agency"] == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+
+
+@pytest.mark.django_db
+def test_organisation_is_read_from_the_cache_and_forgotten_when_saved(django_assert_num_queries, rf):
+    OrganisationSettings.load()
+    with django_assert_num_queries(0):
+        assert OrganisationSettings.load(request_or_site=rf.get("/")).agency_abbreviation == "STTTT"
+    org = OrganisationSettings.load()
+    org.agency_name = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    org.save()
+    assert OrganisationSettings.load().agency_name == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    DraftingUnit.objects.create(organisation=org, name="Phòng Bưu chính", abbreviation="BC")
+    assert {"name": "Phòng Bưu chính", "abbreviation": "BC"} in organisation_info()["units"]
+
+
+@pytest.mark.django_db
+def test_a_page_header_costs_no_settings_query_once_cached(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/xac-thuc/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/xac-thuc/")
+    assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in response.content.decode()
+    assert not [q for q in queries.captured_queries if "core_organisationsettings" in q["sql"]]
 
 
 @pytest.mark.django_db
