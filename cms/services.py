@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 LIBRARY_SLUG = "van-ban-chi-dao-dieu-hanh"
 CACHE_GENERATION_KEY = "cms:page-cache-generation"
+NAVIGATION_GENERATION_KEY = "cms:navigation-generation"
 
 
 # --- page cache ------------------------------------------------------------------------------
@@ -30,12 +31,27 @@ def page_cache_generation() -> int:
     return cache.get_or_set(CACHE_GENERATION_KEY, 1, timeout=None)
 
 
-def invalidate_page_cache() -> None:
-    """Every cached public page becomes stale at once: a publish can change the home page, lists and menus."""
+def navigation_generation() -> int:
+    return cache.get_or_set(NAVIGATION_GENERATION_KEY, 1, timeout=None)
+
+
+def _bump(key: str) -> None:
     try:
-        cache.incr(CACHE_GENERATION_KEY)
+        cache.incr(key)
     except ValueError:
-        cache.set(CACHE_GENERATION_KEY, 2, timeout=None)
+        cache.set(key, 2, timeout=None)
+
+
+def invalidate_page_cache(*, pages: bool = True) -> None:
+    """Every cached public page becomes stale at once: a publish can change the home page, lists and menus.
+
+    `pages=False` is for content shown on pages that is not a page (documents, the campaign counters, the
+    agency's contacts): the menus, built from the page tree alone, stay cached. During a campaign every signed
+    pledge lands here, and rebuilding the menu after each one cost every carrier page a page-tree query.
+    """
+    _bump(CACHE_GENERATION_KEY)
+    if pages:
+        _bump(NAVIGATION_GENERATION_KEY)
 
 
 # --- search index ----------------------------------------------------------------------------

@@ -32,11 +32,11 @@ def _page_deleted(sender, instance, **kwargs) -> None:
         services.invalidate_page_cache()
 
 
-def _invalidate_after_commit(sender, **kwargs) -> None:
-    transaction.on_commit(services.invalidate_page_cache)
+def _content_changed(sender, **kwargs) -> None:
+    transaction.on_commit(lambda: services.invalidate_page_cache(pages=False))
 
 
 # Content shown on cached pages that is not a page: the agency's contacts, documents, the campaign counters.
 for _model in ("core.OrganisationSettings", "wagtaildocs.Document", "pledges.Pledge", "pledges.Campaign"):
-    post_save.connect(_invalidate_after_commit, sender=_model, weak=False, dispatch_uid=f"cms-cache-{_model}")
-    post_delete.connect(_invalidate_after_commit, sender=_model, weak=False, dispatch_uid=f"cms-cache-del-{_model}")
+    post_save.connect(_content_changed, sender=_model, weak=False, dispatch_uid=f"cms-cache-{_model}")
+    post_delete.connect(_content_changed, sender=_model, weak=False, dispatch_uid=f"cms-cache-del-{_model}")

@@ -3,17 +3,18 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
-from cms.services import page_cache_generation
+from cms.services import navigation_generation
 
 register = template.Library()
 
 
 @register.inclusion_tag("cms/includes/nav.html", takes_context=True)
 def portal_nav(context):
-    """The home page's live children marked "show in menus", plus the verification page; cached per generation."""
+    """The home page's live children marked "show in menus", plus the verification page; cached until a page
+    is published, unpublished, moved or deleted."""
     request = context.get("request")
     current = context.get("page")
-    key = f"cms:nav:{page_cache_generation()}:{request.get_host() if request else ''}"
+    key = f"cms:nav:{navigation_generation()}:{request.get_host() if request else ''}"
     items = cache.get(key)
     if items is None:
         site = Site.find_for_request(request) if request else Site.objects.filter(is_default_site=True).first()
