@@ -713,12 +713,41 @@ def _lenient_xref_offsets() -> None:
     xref._attempt_startxref_correction = corrected
 
 
+_M_UTC_TAIL = re.compile(r"Z(?:00'?00)?'*$")
+
+
+def _lenient_signing_time() -> None:
+    """pyHanko reads a signature's `/M` (when the CMS has no signing-time) with a parser that rejects LibreOffice's
+    `D:20261201151501Z'` (a stray apostrophe after Z) and `Z00'00'`, and the error made the whole file unreadable.
+    Read such UTC forms as Z; any other unparseable `/M` is an unknown signing time, not a broken file."""
+    from pyhanko.pdf_utils.generic import parse_pdf_date
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+    original = EmbeddedPdfSignature.self_reported_timestamp.fget
+    if getattr(original, "lenient", False):
+        return
+
+    def self_reported_timestamp(self) -> dt.datetime | None:
+        try:
+            return original(self)
+        except PdfReadError:
+            try:
+                return parse_pdf_date(_M_UTC_TAIL.sub("Z", str(self.sig_object["/M"]).rstrip()), strict=False)
+            except (PdfReadError, ValueError):
+                return None
+
+    self_reported_timestamp.lenient = True
+    EmbeddedPdfSignature.self_reported_timestamp = property(self_reported_timestamp)
+
+
 async def _validate_async(data: bytes, options: ValidationOptions) -> ValidationReport:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     import signing._speedups  # noqa: F401 - faster hex strings (signature /Contents) in pyHanko's parser
 
     _lenient_xref_offsets()
+    _lenient_signing_time()
 
     sha = hashlib.sha256(data).hexdigest()
     reader = PdfFileReader(BytesIO(data), strict=False)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -487,10 +489,12 @@ def hand_sign(
     field_name: str = "ChuKy1",
     reserve: int = 16384,
     docmdp: int | None = None,
+    m_date: bytes | None = None,
 ) -> bytes:
     """Append one incremental revision with a signature field, written byte by byte (classic xref table when the
     file has one, a cross-reference stream otherwise), and fill /Contents with a CMS (or, for
-    adbe.x509.rsa_sha1, a PKCS#1 signature with the certificates in /Cert)."""
+    adbe.x509.rsa_sha1, a PKCS#1 signature with the certificates in /Cert). `m_date` replaces the `/M` value as
+    written (e.g. LibreOffice's `D:...Z'`)."""
     from pypdf import PdfReader
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject
 
@@ -547,7 +551,7 @@ def hand_sign(
         cert_entry = b" /Cert [" + b" ".join(b"<" + d.hex().encode() + b">" for d in der) + b"]"
     sig_obj = (
         b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /" + subfilter.encode() + b" " + placeholder
-        + b" /Contents <" + b"0" * (2 * reserve) + b"> /M (" + _pdf_date(when) + b")"
+        + b" /Contents <" + b"0" * (2 * reserve) + b"> /M (" + (m_date or _pdf_date(when)) + b")"
         + b" /Reason (Ky duyet)" + cert_entry + perms + b" >>"
     )  # fmt: skip
     widget = b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d 0 R >>" % (
@@ -642,7 +646,8 @@ def pdfbox_sign(
 
 
 # --- poppler pdfsig -----------------------------------------------------------------------------------------
-def pdfsig_sign(pdf: bytes, party: Party, directory: Path, *, digest: str = "SHA256") -> bytes:
+def nss_database(party: Party, directory: Path) -> Path:
+    """An NSS database (empty password) holding the party's key, certificate and chain."""
     nss = directory / f"nss-{party.name}-{party.cert.serial_number:x}"
     if not nss.exists():
         nss.mkdir()
@@ -652,6 +657,11 @@ def pdfsig_sign(pdf: bytes, party: Party, directory: Path, *, digest: str = "SHA
             check=True,
             capture_output=True,
         )
+    return nss
+
+
+def pdfsig_sign(pdf: bytes, party: Party, directory: Path, *, digest: str = "SHA256") -> bytes:
+    nss = nss_database(party, directory)
     listing = subprocess.run(["certutil", "-L", "-d", f"sql:{nss}"], check=True, capture_output=True, text=True)
     nick = next(line for line in listing.stdout.splitlines() if line.rstrip().endswith("u,u,u")).rsplit(None, 1)[0]
     src, dst = directory / f"pdfsig-in-{party.name}.pdf", directory / f"pdfsig-out-{party.name}.pdf"
@@ -664,3 +674,63 @@ def pdfsig_sign(pdf: bytes, party: Party, directory: Path, *, digest: str = "SHA
         timeout=60,
     )
     return dst.read_bytes()
+
+
+# --- LibreOffice --------------------------------------------------------------------------------------------
+LO_SIGNER = Path(__file__).parent / "interop_lo_sign.py"
+LO_PYTHON = "/usr/bin/python3"  # Debian's: the only interpreter that sees python3-uno's `uno`
+LO_DEADLINE = 90.0
+
+
+def libreoffice_sign(party: Party, directory: Path, *, reason: str = "Ký duyệt", location: str = "Hà Nội") -> bytes:
+    """A Writer document exported to PDF and signed by LibreOffice itself (`interop_lo_sign.py`, run with
+    Debian's python3 against a headless soffice that reads the party's key from an NSS database)."""
+    probe = (
+        subprocess.run([LO_PYTHON, "-c", "import uno"], capture_output=True, text=True)
+        if Path(LO_PYTHON).exists()
+        else None
+    )
+    if shutil.which("soffice") is None or probe is None or probe.returncode != 0:
+        raise RuntimeError(
+            "LibreOffice signer needs soffice (libreoffice-writer-nogui) and python3-uno for /usr/bin/python3: "
+            "run `scripts/ensure_system_deps.sh test` (make test does)"
+        )
+    nss = nss_database(party, directory)
+    out = directory / f"lo-signed-{party.name}.pdf"
+    profile = directory / f"lo-profile-{party.name}"
+    pidfile = directory / f"lo-soffice-{party.name}.pid"
+    args = [LO_PYTHON, str(LO_SIGNER), str(out), "--nss", str(nss), "--profile", str(profile)]
+    args += ["--serial", format(party.cert.serial_number, "X"), "--reason", reason, "--location", location]
+    args += ["--pidfile", str(pidfile), "--deadline", str(LO_DEADLINE)]
+    try:
+        # TZ=UTC: LibreOffice then writes /M as "D:...Z'", which pyHanko's date parser rejects (the case to
+        # cover; with a local offset it writes "+07'00'", as the other signers do)
+        env = {**os.environ, "TZ": "UTC"}
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=LO_DEADLINE + 30, env=env)
+    finally:
+        _kill_soffice_group(pidfile, profile)
+    if proc.returncode != 0 or not out.exists():
+        log = profile.parent / f"{profile.name}.log"
+        soffice_log = log.read_text(errors="replace")[-1000:] if log.exists() else ""
+        raise RuntimeError(f"LibreOffice signer failed ({proc.returncode}): {proc.stderr[-2000:]}\n{soffice_log}")
+    return out.read_bytes()
+
+
+def _kill_soffice_group(pidfile: Path, profile: Path) -> None:
+    """The helper kills its soffice itself; this is for a helper killed by the timeout. The group is killed only
+    while one of its processes still runs with this very profile (never a reused process id)."""
+    if not pidfile.exists():
+        return
+    pgid = int(pidfile.read_text())
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc_dir / "cmdline").read_bytes()
+            stat = (proc_dir / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[2]) == pgid and str(profile).encode() in cmdline:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return

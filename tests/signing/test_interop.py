@@ -1,11 +1,14 @@
 """PDFs signed by other tools: each corpus file is made at test time by an independent signer (PDFBox +
-BouncyCastle, poppler's pdfsig, pypdf, a hand-written writer + CMS) and judged through the real engine and CLI."""
+BouncyCastle, poppler's pdfsig, LibreOffice's PDF export, pypdf, a hand-written writer + CMS) and judged through
+the real engine and CLI."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +61,9 @@ class Corpus:
     def hand(self, pdf: bytes, signer: str = "rsa", **kwargs) -> bytes:
         return tools.hand_sign(pdf, self.party(signer), **kwargs)
 
+    def libreoffice(self, signer: str = "rsa") -> bytes:
+        return tools.libreoffice_sign(self.party(signer), self.dir)
+
     def file(self, name: str) -> bytes:
         if name not in self._files:
             self._files[name] = CASES[name].make(self)
@@ -83,6 +89,8 @@ CASES: dict[str, Case] = {
     "pdfsig-sha256": Case(lambda c: c.pdfsig(c.base), PASSED),
     "pdfsig-broken-xref-offsets": Case(lambda c: c.pdfsig(c.broken), PASSED),
     "pdfsig-object-streams": Case(lambda c: c.pdfsig(c.objstm), PASSED),
+    # a Writer document exported and signed by LibreOffice (soffice over UNO, key in an NSS database)
+    "libreoffice-writer-export": Case(lambda c: c.libreoffice(), PASSED),
     "hand-pkcs7-detached": Case(lambda c: c.hand(c.base), PASSED),
     "hand-adbe-pkcs7-sha1": Case(
         lambda c: c.hand(c.base, subfilter="adbe.pkcs7.sha1", cms_options=O(md="sha1", sha1_encapsulated=True)),
@@ -94,6 +102,9 @@ CASES: dict[str, Case] = {
     ),
     "hand-no-signed-attributes": Case(lambda c: c.hand(c.base, cms_options=O(signed_attrs=False)), PASSED),
     "hand-signing-time-only-in-M": Case(lambda c: c.hand(c.base, cms_options=O(signing_time=False)), PASSED),
+    "hand-M-utc-with-apostrophes": Case(  # Z00'00': also rejected by pyHanko's date parser
+        lambda c: c.hand(c.base, cms_options=O(signing_time=False), m_date=b"D:20260315083000Z00'00'"), PASSED
+    ),
     "hand-rsassa-pss-sha512": Case(lambda c: c.hand(c.base, cms_options=O(md="sha512", scheme="pss")), PASSED),
     "hand-ecdsa-p256": Case(lambda c: c.hand(c.base, "ec"), PASSED, signer="ec"),
     "hand-extra-unrelated-certs": Case(
@@ -259,3 +270,47 @@ def test_unknown_subfilter_is_a_signature_not_no_signature(corpus):
     assert (report.indication, report.exit_code) == ("INDETERMINATE", 2), report.to_dict()
     assert report.signatures[0].sub_indication == "FORMAT_FAILURE"
     assert "không được hỗ trợ" in report.signatures[0].reason
+
+
+def test_libreoffice_file_is_libreoffices_own(corpus):
+    """The LibreOffice case really is LibreOffice's output, with the quirks of its PDF writer and NSS CMS, and
+    poppler (another validator) finds its signature valid too."""
+    from asn1crypto import cms
+    from pypdf import PdfReader
+
+    data = corpus.file("libreoffice-writer-export")
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata.producer.startswith("LibreOffice"), reader.metadata
+    assert "Công văn thử nghiệm, ký bằng LibreOffice" in reader.pages[0].extract_text()
+    sig = reader.get_fields()["Signature1"]["/V"]
+    assert (sig["/Filter"], sig["/SubFilter"]) == ("/Adobe.PPKMS", "/adbe.pkcs7.detached")
+    assert (sig["/Reason"], sig["/Location"]) == ("Ký duyệt", "Hà Nội")
+    # LibreOffice writes the signing time in UTC with a stray apostrophe: "D:20261201151501Z'"
+    m_date = sig["/M"]
+    assert re.fullmatch(r"D:\d{14}Z'", m_date), m_date
+    contents = bytes(sig["/Contents"])
+    assert contents[:2] == b"\x30\x80"  # BER, indefinite length (NSS), padded with zeros
+    signer_info = cms.ContentInfo.load(contents, strict=False)["content"]["signer_infos"][0]
+    attrs = {a["type"].dotted for a in signer_info["signed_attrs"]}
+    assert "1.2.840.113549.1.9.16.2.47" in attrs  # ESS signing-certificate-v2 ...
+    assert "1.2.840.113549.1.9.5" not in attrs  # ... but no signing-time: the time is only in /M
+
+    report = services.validate_pdf(data, trust_roots=[corpus.pki.root_path.read_bytes()])
+    got = dt.datetime.fromisoformat(report.signatures[0].signing_time)
+    assert got == dt.datetime.strptime(m_date, "D:%Y%m%d%H%M%SZ'").replace(tzinfo=dt.UTC)
+    assert abs(got - dt.datetime.now(dt.UTC)) < dt.timedelta(hours=2)
+
+    path = corpus.dir / "lo-check.pdf"
+    path.write_bytes(data)
+    listing = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert "Signature Type: adbe.pkcs7.detached" in listing and "Signature is Valid." in listing, listing
+
+
+def test_unparseable_signing_time_is_unknown_not_unreadable(corpus):
+    """A /M no date parser understands (and no signing-time in the CMS) leaves the signing time empty: the
+    signature is still judged, the file is not "unreadable"."""
+    data = corpus.hand(corpus.base, cms_options=tools.CmsOptions(signing_time=False), m_date=b"hom qua")
+    report = services.validate_pdf(data, trust_roots=[corpus.pki.root_path.read_bytes()])
+    assert (report.indication, report.exit_code) == ("TOTAL_PASSED", 0), report.to_dict()
+    assert report.signatures[0].signing_time is None
+    assert report.signatures[0].signer_common_name == "Nguyễn Thị Ánh Tuyết"
