@@ -178,6 +178,10 @@ class OfficeServer:
                     break
                 except subprocess.TimeoutExpired:
                     continue
+            # SIGKILLed members (a frozen soffice among them) take a moment to die after their leader is reaped.
+            deadline = time.monotonic() + 5
+            while live_group_members(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
         if self._profile:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
