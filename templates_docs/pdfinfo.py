@@ -526,13 +526,20 @@ class Layout(Sequence[Page]):
     def _read(self, node, inherited: dict) -> Page:
         box = [_number(v) for v in _resolve(inherited.get("/CropBox") or inherited["/MediaBox"])]
         x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
-        contents = _get(node, "/Contents")
-        streams = contents if isinstance(contents, list) else [contents] if contents is not None else []
-        data = b"\n".join(_resolve(stream).data for stream in streams)
-        collector = self._collector
-        collector.runs = []
-        collector.run(data, _resolve(inherited.get("/Resources")), IDENTITY)
-        return Page(width=x1 - x0, height=y1 - y0, lines=_lines(collector.runs, left=x0, top=y1))
+        try:
+            contents = _get(node, "/Contents")
+            streams = contents if isinstance(contents, list) else [contents] if contents is not None else []
+            data = b"\n".join(_resolve(stream).data for stream in streams)
+            collector = self._collector
+            collector.runs = []
+            collector.run(data, _resolve(inherited.get("/Resources")), IDENTITY)
+            lines = _lines(collector.runs, left=x0, top=y1)
+        except _READ_ERRORS as exc:
+            # The PDF itself is LibreOffice's and fine; only its text could not be followed here (a construct of
+            # an uploaded template this reader does not know): the page counts as one without a signature block.
+            logger.warning("text of a %.0fx%.0f pt page not read: %s", x1 - x0, y1 - y0, exc)
+            lines = ()
+        return Page(width=x1 - x0, height=y1 - y0, lines=lines)
 
 
 def read_layout(pdf: bytes) -> Layout:

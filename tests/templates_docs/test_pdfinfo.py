@@ -80,7 +80,7 @@ def test_pages_are_read_on_demand(rendered):
         layout[len(layout)]
 
 
-def _hand_written_pdf() -> bytes:
+def _hand_written_pdf(content_filter: bytes = b"") -> bytes:
     """Not LibreOffice's: literal strings with escapes, Tm/T*/', TJ, a form XObject, a scaled CTM, a simple font
     with widths, a descriptor's ascent and no ToUnicode (named VanthuMono: for a standard-14 name poppler would use
     its built-in metrics instead of the descriptor)."""
@@ -96,7 +96,7 @@ def _hand_written_pdf() -> bytes:
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 612 792] >>",
         b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> "
         b"/XObject << /Fm1 7 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content) + 1, content),
+        b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(content) + 1, content_filter, content),
         b"<< /Type /Font /Subtype /TrueType /BaseFont /VanthuMono /FirstChar 32 /LastChar 126 "
         b"/Widths [%s] /FontDescriptor 6 0 R /Encoding /WinAnsiEncoding >>" % widths.encode(),
         b"<< /Type /FontDescriptor /FontName /VanthuMono /Flags 33 /FontBBox [-23 -250 715 805] /ItalicAngle 0 "
@@ -133,3 +133,12 @@ def test_a_pdf_from_elsewhere_reads_like_poppler():
 def test_unreadable_pdf_is_a_conversion_error(garbage):
     with pytest.raises(ConversionError):
         read_layout(garbage)[0]
+
+
+def test_a_page_whose_text_cannot_be_followed_gets_the_default_box_not_an_error(caplog):
+    pdf = _hand_written_pdf(content_filter=b" /Filter /FlateDecode")  # the content is not zlib data
+    pages = read_layout(pdf)
+    assert pages[0].width == 612 and pages[0].lines == ()
+    index, box = signature_box(pages, title="GIÁM ĐỐC", name="Nguyễn Văn A")
+    assert index == 0 and box == (612 * 0.55, 792 * 0.15, 612 * 0.9, 792 * 0.3)
+    assert "not read" in caplog.text
