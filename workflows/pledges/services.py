@@ -575,12 +575,11 @@ def sign_simple(
     from signing import services as signing
 
     # A cheap early answer for a repeated submit; the answer itself is written under the row lock.
-    locked = pledge
-    locked.refresh_from_db(fields=["status", "issued_pdf"])
-    check_campaign_open(locked)
-    if (done := _answered(locked)) is not None:
+    pledge.refresh_from_db(fields=["status", "issued_pdf"])
+    check_campaign_open(pledge)
+    if (done := _answered(pledge)) is not None:
         return done
-    expected = locked.carrier.representative
+    expected = pledge.carrier.representative
     if not typed_name.strip():
         raise PledgeError(_("Vui lòng gõ họ tên người đại diện."))
     if expected and _normalise_name(typed_name) != _normalise_name(expected):
@@ -588,30 +587,30 @@ def sign_simple(
     if not signature_png.startswith(b"\x89PNG") or len(signature_png) > 512 * 1024:
         raise PledgeError(_("Vui lòng vẽ chữ ký vào khung."))
     # The code is checked (and counted) now but used up only with the answer, so a double submit signs once.
-    check_otp(pledge=locked, purpose=OtpChallenge.Purpose.SIGN, code=code, consume=False, client=client)
+    check_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, code=code, consume=False, client=client)
     now = timezone.now()
     try:
         signed = signing.sign_pdf(
-            locked.issued_pdf.read(),
+            pledge.issued_pdf.read(),
             key_id=getattr(settings, "VANTHU_PLEDGES_SYSTEM_KEY", "org-system"),
             level=getattr(settings, "VANTHU_PLEDGES_SIMPLE_LEVEL", "B-B"),
             appearance="text",
-            page=_signature_page(locked),
-            box=_simple_stamp_box(locked),
+            page=_signature_page(pledge),
+            box=_simple_stamp_box(pledge),
             text_lines=simple_stamp_lines(name=typed_name.strip()),
             signature_image=signature_png,  # drawn above the stamp's lines
             reason=f"Ký điện tử, xác thực OTP: {typed_name.strip()}",
         )
     except SigningError as exc:
-        logger.warning("Simple signing failed for pledge %s: %s", locked.pk, exc)
+        logger.warning("Simple signing failed for pledge %s: %s", pledge.pk, exc)
         raise PledgeError(exc.user_message) from exc
-    image = store_file(signature_png, filename=f"chu-ky-{locked.public_id}.png", content_type="image/png")
+    image = store_file(signature_png, filename=f"chu-ky-{pledge.public_id}.png", content_type="image/png")
     with transaction.atomic():
-        OtpChallenge.objects.filter(pledge=locked, purpose=OtpChallenge.Purpose.SIGN, consumed_at__isnull=True).update(
+        OtpChallenge.objects.filter(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, consumed_at__isnull=True).update(
             consumed_at=now
         )
         return _record_answer(
-            pledge=locked,
+            pledge=pledge,
             status=Pledge.Status.SIGNED,
             user=user,
             audit={"method": "a", "name": typed_name.strip(), "client": client},
@@ -619,7 +618,7 @@ def sign_simple(
                 "method": Pledge.Method.SIMPLE,
                 "signer_name": typed_name.strip(),
                 "signature_image": image,
-                "signer_detail": {"otp_email": locked.carrier.email},
+                "signer_detail": {"otp_email": pledge.carrier.email},
             },
             pdf=signed,
         )
