@@ -6,12 +6,20 @@ group with its own LibreOffice profile. Conversions are queued behind a lock (Li
 at a time); a server that died is restarted and the conversion retried once; one that hangs past the timeout
 is killed (the whole group: soffice lingers after SIGTERM) and restarted on the next request. At exit the group
 is killed.
+
+The office dies with the process that started it, however that process ends (SIGKILL included): the launcher
+holds the read end of a pipe whose only writer is this process, and kills its own process group when the pipe
+closes (office_launcher.py). Each instance also leaves a record in VANTHU_OFFICE_RUN_DIR (its group, its
+profile, its owner's pid and start time); a start first kills the groups of records whose owner is gone (a
+crash the watchdog could not act on: a frozen office, an unoserver run without the launcher) and removes their
+profiles.
 """
 
 from __future__ import annotations
 
 import atexit
 import http.client
+import json
 import logging
 import os
 import shlex
@@ -22,6 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 import xmlrpc.client
 from pathlib import Path
 
@@ -29,7 +38,15 @@ from django.conf import settings
 
 from templates_docs.errors import ConversionError
 
-__all__ = ["OfficeServer", "convert", "get_server", "launch_command", "live_group_members", "shutdown"]
+__all__ = [
+    "OfficeServer",
+    "convert",
+    "get_server",
+    "launch_command",
+    "live_group_members",
+    "reap_stale",
+    "shutdown",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +55,62 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+WATCHDOG_ENV = "VANTHU_OFFICE_WATCHDOG_FD"
+
+
+def _start_time(pid: int) -> int | None:
+    """The kernel's start time of a process (clock ticks since boot): a pid reused later has another."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[19])
+
+
+def _mentions(pid: int, needle: str) -> bool:
+    try:
+        return needle.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def reap_stale(run_dir: Path) -> int:
+    """Kill the office groups whose owner process is gone and remove their profiles; how many were found.
+
+    A record is trusted only as far as the processes confirm it: the group is killed only if one of its live
+    members names the instance's own profile on its command line (so a pgid reused by something else is left
+    alone)."""
+    reaped = 0
+    for record_path in sorted(run_dir.glob("*.json")):
+        try:
+            record = json.loads(record_path.read_text())
+            owner, owner_start, pgid, profile = (
+                int(record["owner"]),
+                int(record["owner_start"]),
+                int(record["pgid"]),
+                str(record["profile"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            record_path.unlink(missing_ok=True)
+            continue
+        if _start_time(owner) == owner_start:
+            continue  # its owner still runs: not ours to touch
+        members = [pid for pid in live_group_members(pgid) if _mentions(pid, profile)]
+        if members:
+            logger.warning("killing a stale office group %s left by process %s", pgid, owner)
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + 5
+            while live_group_members(pgid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        shutil.rmtree(profile, ignore_errors=True)
+        record_path.unlink(missing_ok=True)
+        reaped += 1
+    return reaped
 
 
 def live_group_members(pgid: int) -> list[int]:
@@ -89,11 +162,30 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return conn
 
 
+_SERVERS: weakref.WeakSet[OfficeServer] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for server in list(_SERVERS):
+        server._forget_in_child()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class OfficeServer:
     """One supervised unoserver + soffice pair."""
 
-    def __init__(self, *, executable: str, startup_timeout: float = 60.0, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        executable: str,
+        run_dir: str | Path | None = None,
+        startup_timeout: float = 60.0,
+        timeout: float = 60.0,
+    ) -> None:
         self.executable = executable
+        self.run_dir = Path(run_dir or settings.VANTHU_OFFICE_RUN_DIR)
         self.startup_timeout = startup_timeout
         self.timeout = timeout
         self.process: subprocess.Popen | None = None
@@ -101,8 +193,11 @@ class OfficeServer:
         self.restarts = 0
         self._profile: str | None = None
         self._log = None
+        self._watchdog: int | None = None  # write end of the pipe the launcher watches
+        self._record: Path | None = None
         self._lock = threading.Lock()
         self._owner_pid = os.getpid()
+        _SERVERS.add(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def alive(self) -> bool:
@@ -119,6 +214,8 @@ class OfficeServer:
                 logger.warning("unoserver did not start (attempt %s): retrying on new ports", attempt)
 
     def _start_once(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        reap_stale(self.run_dir)
         if not Path(self.executable).exists():
             raise ConversionError(
                 f"unoserver not found at {self.executable}: run `make uno-venv` (or set VANTHU_UNOSERVER)"
@@ -139,14 +236,31 @@ class OfficeServer:
             "--quiet",
         ]
         self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(  # noqa: S603 - our own executable and arguments
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so soffice dies with it
-        )
+        watch, self._watchdog = os.pipe()
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - our own executable and arguments
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so soffice dies with it
+                pass_fds=(watch,),
+                env={**os.environ, WATCHDOG_ENV: str(watch)},
+            )
+        finally:
+            os.close(watch)
         self._owner_pid = os.getpid()
+        self._record = self.run_dir / f"{self.process.pid}.json"
+        self._record.write_text(
+            json.dumps(
+                {
+                    "owner": self._owner_pid,
+                    "owner_start": _start_time(self._owner_pid),
+                    "pgid": self.process.pid,
+                    "profile": self._profile,
+                }
+            )
+        )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -162,9 +276,21 @@ class OfficeServer:
         self.stop()
         raise ConversionError(f"LibreOffice (unoserver) did not start in time: {' | '.join(output)}")
 
+    def _forget_in_child(self) -> None:
+        """In a forked child: this process's office is the parent's; drop the child's copy of the pipe, or the
+        office would outlive its owner for as long as the child runs."""
+        if self._watchdog is not None:
+            os.close(self._watchdog)
+            self._watchdog = None
+
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None and self._owner_pid == os.getpid():
+        if self._owner_pid != os.getpid():
+            return
+        if self._watchdog is not None:
+            os.close(self._watchdog)
+            self._watchdog = None
+        if process is not None:
             for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
                 try:
                     os.killpg(process.pid, sig)
@@ -185,6 +311,9 @@ class OfficeServer:
         if self._profile:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
+        if self._record is not None:
+            self._record.unlink(missing_ok=True)
+            self._record = None
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -275,7 +404,10 @@ def get_server() -> OfficeServer:
 
 
 def convert(data: bytes, *, pdfa: bool = False, timeout: float | None = None) -> bytes:
-    options = ["SelectPdfVersion=2"] if pdfa else []
+    # Bookmarks become named destinations: the template's signature markers (templates_docs.signature).
+    options = ["ExportBookmarksToPDFDestination=true"]
+    if pdfa:
+        options.append("SelectPdfVersion=2")
     return get_server().convert(data, filter_options=options, timeout=timeout)
 
 

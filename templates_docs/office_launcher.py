@@ -1,4 +1,5 @@
-"""unoserver, loading documents hidden. Run by the Python that has UNO (the unoserver venv), never imported by Django:
+"""unoserver, loading documents hidden and dying with its owner. Run by the Python that has UNO (the unoserver
+venv), never imported by Django:
 
     <unoserver's python> office_launcher.py --interface 127.0.0.1 --port P --uno-port Q ...
 
@@ -6,9 +7,17 @@ unoserver 3.7 opens each document in a (headless) frame with a view; LibreOffice
 and again for the PDF export. `Hidden=True` in the load properties (what JODConverter passes) skips the view: about
 25 ms of LibreOffice CPU time out of 60 for a 2-page công văn on this machine. Everything else is unoserver's own
 server, arguments included.
+
+Watchdog: VANTHU_OFFICE_WATCHDOG_FD names the read end of a pipe whose only writer is the process that started
+this one. When that process ends, however it ends, the read returns end-of-file and the whole process group
+(this server and its soffice) is killed. A pipe rather than PR_SET_PDEATHSIG: the kernel sends that signal when
+the *thread* that forked exits, and the office is started from whichever request or task thread needs it first.
 """
 
+import os
+import signal
 import sys
+import threading
 
 import uno
 from unoserver import converter, server
@@ -36,5 +45,15 @@ def _init_hidden(self, *args, **kwargs) -> None:
 
 converter.UnoConverter.__init__ = _init_hidden
 
+
+def _watch(fd: int) -> None:
+    while os.read(fd, 1):  # nothing is ever written: returns b"" once the owner is gone
+        pass
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
 if __name__ == "__main__":
+    if os.environ.get("VANTHU_OFFICE_WATCHDOG_FD"):
+        watchdog = int(os.environ.pop("VANTHU_OFFICE_WATCHDOG_FD"))
+        threading.Thread(target=_watch, args=(watchdog,), name="owner-watchdog", daemon=True).start()
     sys.exit(server.main())

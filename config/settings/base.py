@@ -199,6 +199,8 @@ VANTHU_DEMO_LOADERS = [
 VANTHU_UNOSERVER = env("VANTHU_UNOSERVER", default=str(BASE_DIR / ".venv-uno" / "bin" / "unoserver"))
 VANTHU_UNOSERVER_STARTUP_TIMEOUT = env.float("VANTHU_UNOSERVER_STARTUP_TIMEOUT", default=60.0)
 VANTHU_CONVERSION_TIMEOUT = env.float("VANTHU_CONVERSION_TIMEOUT", default=60.0)
+# One record per running office instance (owner pid, process group, profile): a start cleans up those of a crash.
+VANTHU_OFFICE_RUN_DIR = env("VANTHU_OFFICE_RUN_DIR", default=str(var_path("run", "office")))
 # "per-type": one register per document type; "shared": one series for all administrative documents.
 VANTHU_NUMBERING_SERIES = env("VANTHU_NUMBERING_SERIES", default="per-type")
 # The organisation `render_document` prints when its JSON file has no "organisation" key.
