@@ -68,6 +68,15 @@ def upload(request):
                 request,
                 _("Đã tải lên %(label)s. Xem thử rồi kích hoạt để dùng cho văn bản mới.") % {"label": version.label},
             )
+            if missing := services.missing_signature_markers(bytes(version.docx)):
+                messages.warning(
+                    request,
+                    _(
+                        "Mẫu chưa đánh dấu chỗ ký (thiếu dấu trang %(names)s): chữ ký và con dấu sẽ đặt ở góc dưới "
+                        "bên phải trang cuối. Xem hướng dẫn trong tài liệu mẫu văn bản."
+                    )
+                    % {"names": ", ".join(missing)},
+                )
             return redirect("templates_docs_admin:index")
     return render(request, "templates_docs/admin/upload.html", {"form": form})
 
@@ -76,7 +85,7 @@ def preview(request, pk: int):
     _require(request)
     version = get_object_or_404(TemplateVersion, pk=pk)
     try:
-        result = services.preview_template_version(version=version)
+        result = services.preview_template_version(version=version, organisation=services.current_organisation())
     except DocumentError as error:
         messages.error(request, _("Không xem thử được %(label)s: %(error)s") % {"label": version.label, "error": error})
         return redirect("templates_docs_admin:index")

@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from templates_docs.doctypes import get_type
 from templates_docs.metrics import text_width_pt
+from templates_docs.signature import MARKERS, SIGNATURE, SIGNER_NAME, SIGNER_NAME_END
 
 FONT = "Times New Roman"
 PAGE_WIDTH_MM = 210
@@ -34,7 +35,9 @@ HEADER_RIGHT_MM = TEXT_WIDTH_MM - HEADER_LEFT_MM
 SIGN_LEFT_MM = 78
 SIGN_RIGHT_MM = TEXT_WIDTH_MM - SIGN_LEFT_MM
 CELL_MARGIN_MM = 1
-SIGNATURE_SPACE_PT = 72
+# Room for the signature image and, over its left third, the seal at its true size (36 mm, 102 pt): the seal must
+# never reach the signer's name below it nor the title above it.
+SIGNATURE_SPACE_PT = 108
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 NATIONAL_TITLE_PT = 12
@@ -147,6 +150,21 @@ def _boxed(run, *, color: str) -> None:
     for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "2"), ("w:color", color)):
         border.set(qn(key), value)
     run._element.get_or_add_rPr().append(border)
+
+
+def _bookmark(para: Paragraph, name: str, *, at_end: bool = False) -> None:
+    """An empty bookmark at the start or the end of a paragraph's text: LibreOffice exports it as a named
+    destination at that point (templates_docs.signature reads it)."""
+    bookmark_id = str(1000 + MARKERS.index(name))
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), bookmark_id)
+    start.set(qn("w:name"), name)
+    end.set(qn("w:id"), bookmark_id)
+    if at_end:
+        para._p.append(start)
+    else:
+        para._p.get_or_add_pPr().addnext(start)
+    start.addnext(end)
 
 
 def _jinja_para(container, tag: str) -> None:
@@ -341,7 +359,10 @@ def _signature(document) -> None:
     space = _para(signer, size=14)
     space.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     space.paragraph_format.line_spacing = Pt(SIGNATURE_SPACE_PT)
-    _para(signer, "{{ signer_name }}", size=14, bold=True)
+    _bookmark(space, SIGNATURE)
+    name = _para(signer, "{{ signer_name }}", size=14, bold=True)
+    _bookmark(name, SIGNER_NAME)
+    _bookmark(name, SIGNER_NAME_END, at_end=True)
 
     _jinja_para(table.rows[1].cells[0], "{%tr if recipients_tail %}")
     tail = table.rows[2].cells[0]

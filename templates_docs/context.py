@@ -268,21 +268,9 @@ def _rich(paragraph: str) -> RichText:
 
 
 def body_paragraphs(body: str) -> list[str]:
-    """Blank lines separate paragraphs; inside one, each line starting "- " starts a list item."""
-    paragraphs: list[str] = []
-    for block in _BLANK_LINES.split(body.strip()):
-        current: list[str] = []
-        for line in block.splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            if line.startswith("- ") and current:
-                paragraphs.append(" ".join(current))
-                current = []
-            current.append(line)
-        if current:
-            paragraphs.append(" ".join(current))
-    return paragraphs
+    """What is typed is what is printed: each line is a paragraph (a line starting "- " is a list item);
+    blank lines only add air in the editor and print nothing."""
+    return [line.strip() for line in body.splitlines() if line.strip()]
 
 
 def signer_lines(signer: Signer) -> list[str]:
@@ -291,12 +279,37 @@ def signer_lines(signer: Signer) -> list[str]:
     return [signer.title.upper()]
 
 
+# "Lưu: VT, TTr" (or "Lưu VT, TTr"), not a recipient whose name starts with the word ("Lưu trữ lịch sử tỉnh")
+_ARCHIVE = re.compile(r"^Lưu\s*(?::|(?=VT\b))\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def _recipient_core(item: str) -> str:
+    core = item.strip()
+    if core.startswith("-"):
+        core = core[1:].strip()
+    return core.rstrip(" ;.,")
+
+
 def recipients_with_archive(recipients: tuple[str, ...], *, drafting_unit: str) -> tuple[str, ...]:
-    """ND30: the list ends "Lưu: VT, <drafting unit>." — added when the caller left it out."""
-    if recipients and recipients[-1].lstrip("- ").startswith("Lưu"):
-        return recipients
-    archive = f"Lưu: VT, {drafting_unit}" if drafting_unit else "Lưu: VT"
-    return (*recipients, archive)
+    """ND30's "Nơi nhận": each recipient once, in the order given, and one archive line last
+    ("Lưu: VT, <drafting unit>"). Archive lines given anywhere in the list are merged into that one, keeping
+    every holder they name, so a "Lưu: VT, BCVT." typed by the author is neither dropped nor printed twice."""
+    items: dict[str, str] = {}  # casefolded -> as typed first
+    holders: dict[str, str] = {}
+    archived = False
+    for item in recipients:
+        core = _recipient_core(item)
+        archive = _ARCHIVE.match(core)
+        if archive:
+            archived = True
+            for holder in archive.group(1).split(","):
+                if holder.strip():
+                    holders.setdefault(holder.strip().casefold(), holder.strip())
+        elif core:
+            items.setdefault(core.casefold(), core)
+    if not archived:
+        holders = {h.casefold(): h for h in ("VT", drafting_unit) if h}
+    return (*items.values(), f"Lưu: {', '.join(holders.values())}" if holders else "Lưu")
 
 
 def build_context(
@@ -313,6 +326,9 @@ def build_context(
         raise TemplateDataError("organisation.abbreviation", "is required")
     if not place:
         raise TemplateDataError("organisation.place", "is required")
+    if data.legal_bases and not kind.has_legal_bases:
+        # Refused rather than dropped: the template of this type has no place for them.
+        raise TemplateDataError("legal_bases", f"a {kind.name} has no legal bases (Căn cứ); remove them")
     number = None if draft else data.number
     paragraphs = [_rich(p) for p in body_paragraphs(data.body)]
     subject = data.subject

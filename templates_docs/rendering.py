@@ -21,8 +21,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from templates_docs.context import PLACEHOLDERS
 from templates_docs.errors import DocumentError, TemplateSyntaxProblem
+from templates_docs.signature import MARKERS
 
-__all__ = ["check_template", "fill_template"]
+__all__ = ["check_template", "fill_template", "missing_signature_markers"]
 
 _PARAGRAPH = re.compile(r"<w:p([ >])")
 _TAG_TEXT = re.compile(r"<[^>]+>")
@@ -122,13 +123,15 @@ def _paragraph_text(source: str, lineno: int) -> str:
     return ""
 
 
-def check_template(template: bytes) -> None:
-    """Refuse a DOCX template with broken Jinja syntax or a placeholder this app does not provide.
+def check_template(template: bytes) -> frozenset[str]:
+    """Refuse a DOCX template with broken Jinja syntax or a placeholder this app does not provide; the
+    placeholders it uses (all of them in `PLACEHOLDERS`).
 
     Raises TemplateSyntaxProblem(line=paragraph number within the part, name=placeholder or tag).
     """
     tpl = _open(template)
     env = _environment()
+    used: set[str] = set()
     for part, source in _parts(tpl):
         try:
             tree = env.parse(source)
@@ -144,7 +147,9 @@ def check_template(template: bytes) -> None:
                 name=name,
                 message=f"Jinja syntax error in the {part}: {exc.message} — «{text}»",
             ) from exc
-        unknown = meta.find_undeclared_variables(tree) - set(PLACEHOLDERS)
+        names = meta.find_undeclared_variables(tree)
+        used |= names
+        unknown = names - set(PLACEHOLDERS)
         if unknown:
             first = min(
                 (node for node in tree.find_all(nodes.Name) if node.name in unknown),
@@ -155,6 +160,17 @@ def check_template(template: bytes) -> None:
                 name=first.name,
                 message=f"unknown placeholder in the {part}: {first.name} — «{_paragraph_text(source, first.lineno)}»",
             )
+    return frozenset(used)
+
+
+def missing_signature_markers(template: bytes) -> list[str]:
+    """The bookmarks marking the signature's place (templates_docs.signature) that the DOCX lacks."""
+    try:
+        xml = zipfile.ZipFile(io.BytesIO(template)).read("word/document.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError):
+        return list(MARKERS)
+    present = set(re.findall(r'<w:bookmarkStart\b[^>]*\bw:name="([^"]+)"', xml))
+    return [marker for marker in MARKERS if marker not in present]
 
 
 def _qr_png(url: str) -> bytes:

@@ -8,6 +8,7 @@ data follows the schema in docs/templates.md. Errors are `templates_docs.errors.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from templates_docs import office
 from templates_docs.builder import builtin_template
@@ -30,15 +32,19 @@ from templates_docs.errors import (
     TemplateSyntaxProblem,
     UnknownDocumentType,
 )
+from templates_docs.fields import DocumentField, FieldKind, document_fields, has_field, types_with_field
 from templates_docs.models import NumberCounter, RegisterEntry, TemplateVersion
-from templates_docs.pdfinfo import read_layout, signature_box
-from templates_docs.rendering import check_template, fill_template
+from templates_docs.names import agency_in_text
+from templates_docs.rendering import check_template, fill_template, missing_signature_markers
+from templates_docs.signature import read_pdf
 
 __all__ = [
     "DOCUMENT_TYPES",
     "ConversionError",
     "DocumentError",
+    "DocumentField",
     "DocumentType",
+    "FieldKind",
     "NumberingError",
     "RegisterEntry",
     "RenderedDocument",
@@ -47,16 +53,22 @@ __all__ = [
     "UnknownDocumentType",
     "activate_template_version",
     "active_version",
+    "agency_in_text",
     "builtin_version",
     "convert_to_pdf",
+    "current_organisation",
     "default_organisation",
+    "document_fields",
     "format_code",
+    "has_field",
     "load_sample",
+    "missing_signature_markers",
     "preview_template_version",
     "register_outgoing",
     "render_document",
     "render_docx",
     "series_for",
+    "types_with_field",
     "upload_template_version",
 ]
 
@@ -98,13 +110,13 @@ def _template(doc_type: str, version: TemplateVersion | None) -> tuple[bytes, st
 
 def _fill(
     *, doc_type: str, data: Mapping, organisation: Mapping, draft: bool, template: TemplateVersion | None
-) -> tuple[bytes, str, dict[str, Any]]:
+) -> tuple[bytes, str]:
     parsed = parse_data(data)
     context = build_context(
         doc_type=doc_type, data=parsed, organisation=organisation, draft=draft, today=timezone.localdate()
     )
     source, label = _template(doc_type, template)
-    return fill_template(source, context), label, context
+    return fill_template(source, context), label
 
 
 def render_docx(
@@ -116,9 +128,7 @@ def render_docx(
     template: TemplateVersion | None = None,
 ) -> bytes:
     """The filled DOCX of a document (the active template of the type unless `template` is given)."""
-    docx, _label, _context = _fill(
-        doc_type=doc_type, data=data, organisation=organisation, draft=draft, template=template
-    )
+    docx, _label = _fill(doc_type=doc_type, data=data, organisation=organisation, draft=draft, template=template)
     return docx
 
 
@@ -139,25 +149,59 @@ def render_document(
     pdfa: bool = False,
 ) -> RenderedDocument:
     """Fill the type's template, convert it to PDF and locate the signature space on the PDF."""
-    docx, label, context = _fill(
-        doc_type=doc_type, data=data, organisation=organisation, draft=draft, template=template
-    )
+    docx, label = _fill(doc_type=doc_type, data=data, organisation=organisation, draft=draft, template=template)
     pdf = convert_to_pdf(docx, pdfa=pdfa)
-    pages = read_layout(pdf)
-    if not pages:
-        raise ConversionError("LibreOffice produced a PDF without pages")
-    box = signature_box(pages, title=context["signer_lines"][-1], name=context["signer_name"])
-    return RenderedDocument(docx=docx, pdf=pdf, template_version=label, page_count=len(pages), signature_box=box)
+    facts = read_pdf(pdf)
+    return RenderedDocument(
+        docx=docx, pdf=pdf, template_version=label, page_count=facts.page_count, signature_box=facts.signature_box
+    )
 
 
-def load_sample(doc_type: str) -> dict[str, Any]:
-    """The realistic sample data shipped for a type (templates_docs/samples/<slug>.json)."""
+_SAMPLE_TOKEN = re.compile(r"\{(agency|AGENCY|abbreviation|place)\}")
+
+
+def _fill_tokens(value: Any, tokens: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _SAMPLE_TOKEN.sub(lambda match: tokens[match.group(1)], value)
+    if isinstance(value, list):
+        return [_fill_tokens(item, tokens) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill_tokens(item, tokens) for key, item in value.items()}
+    return value
+
+
+def load_sample(doc_type: str, *, organisation: Mapping | None = None) -> dict[str, Any]:
+    """The realistic sample data shipped for a type (templates_docs/samples/<slug>.json).
+
+    The samples name the department as `{agency}` (in running text), `{AGENCY}` (in capitals), `{abbreviation}`
+    and `{place}`: filled from `organisation` (default: `default_organisation()`), so a renamed Sở reads its
+    own name in them."""
     get_type(doc_type)
-    return json.loads((SAMPLES_DIR / f"{doc_type}.json").read_text(encoding="utf-8"))
+    sample = json.loads((SAMPLES_DIR / f"{doc_type}.json").read_text(encoding="utf-8"))
+    org = organisation or default_organisation()
+    place = str(org.get("place") or "")
+    agency = str(org.get("agency") or "")
+    tokens = {
+        "agency": agency_in_text(agency, place=place),
+        "AGENCY": agency.upper(),
+        "abbreviation": str(org.get("abbreviation") or ""),
+        "place": place,
+    }
+    return _fill_tokens(sample, tokens)
 
 
 def default_organisation() -> dict[str, Any]:
+    """VANTHU_DEFAULT_ORGANISATION: what the samples, the command line and the tests print without a database."""
     return dict(settings.VANTHU_DEFAULT_ORGANISATION)
+
+
+def current_organisation() -> dict[str, Any]:
+    """The organisation as configured now, for this app's own pages (template preview, register export):
+    the function named by VANTHU_ORGANISATION_PROVIDER (the project's points at the Wagtail organisation
+    settings; a dotted path, so this leaf app imports no other app), else `default_organisation()`."""
+    if not settings.VANTHU_ORGANISATION_PROVIDER:
+        return default_organisation()
+    return {**default_organisation(), **import_string(settings.VANTHU_ORGANISATION_PROVIDER)()}
 
 
 def upload_template_version(
@@ -207,12 +251,14 @@ def activate_template_version(*, version: TemplateVersion) -> TemplateVersion:
 
 
 def preview_template_version(*, version: TemplateVersion, organisation: Mapping | None = None) -> RenderedDocument:
-    """Render the type's sample data with `version` (active or not), as a draft."""
-    sample = load_sample(version.doc_type)
+    """Render the type's sample data with `version` (active or not), as a draft, for `organisation` (default:
+    `default_organisation()`); a sample with its own "organisation" (a carrier's pledge) keeps it."""
+    organisation = organisation or default_organisation()
+    sample = load_sample(version.doc_type, organisation=organisation)
     return render_document(
         doc_type=version.doc_type,
         data=sample,
-        organisation=organisation or sample.get("organisation") or default_organisation(),
+        organisation=sample.get("organisation") or organisation,
         draft=True,
         template=version,
     )

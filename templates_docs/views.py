@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpResponse
 from django.utils import timezone
@@ -48,8 +47,9 @@ class OutgoingRegisterView(LoginRequiredMixin, PermissionRequiredMixin, Template
         if kind == "xlsx":
             data, content_type = exports.register_xlsx(entries, year=year, type_name=type_name), XLSX
         else:
-            organisation = getattr(settings, "VANTHU_DEFAULT_ORGANISATION", {})
-            data = exports.register_docx(entries, organisation=organisation, year=year, type_name=type_name)
+            data = exports.register_docx(
+                entries, organisation=services.current_organisation(), year=year, type_name=type_name
+            )
             content_type = DOCX
             if kind == "pdf":
                 try:

@@ -215,6 +215,9 @@ VANTHU_DEFAULT_ORGANISATION = {
         {"name": "Phòng Bưu chính, Viễn thông", "abbreviation": "BCVT"},
     ],
 }
+# The organisation as configured in the Wagtail settings, for templates_docs' own pages (template preview, register
+# export): a dotted path, so the leaf app imports no other app. Empty: VANTHU_DEFAULT_ORGANISATION.
+VANTHU_ORGANISATION_PROVIDER = "core.organisation.organisation_info"
 VANTHU_DEMO_LOADERS += ["templates_docs.demo.load"]
 
 # --- signing --------------------------------------------------------------------------------

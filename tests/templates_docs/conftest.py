@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from templates_docs import services
-from templates_docs.pdfinfo import Line, Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -34,8 +34,24 @@ def pdffonts(pdf: bytes) -> list[list[str]]:
     return [row.split() for row in rows if row.strip()]
 
 
+@dataclass(frozen=True)
+class Line:
+    text: str
+    x_min: float
+    y_min: float  # from the top of the page, as poppler reports
+    x_max: float
+    y_max: float
+
+
+@dataclass(frozen=True)
+class Page:
+    width: float
+    height: float
+    lines: tuple[Line, ...]
+
+
 def poppler_layout(pdf: bytes) -> list[Page]:
-    """The reference the in-process reader (templates_docs.pdfinfo) is held to: `pdftotext -bbox-layout`."""
+    """Text lines as an independent reader sees them: poppler's `pdftotext -bbox-layout`."""
     out = subprocess.run(["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
     ns = "{http://www.w3.org/1999/xhtml}"
     pages = []

@@ -10,9 +10,11 @@ from templates_docs.context import (
     date_line,
     format_code,
     parse_data,
+    recipients_with_archive,
     signer_lines,
 )
 from templates_docs.errors import TemplateDataError, UnknownDocumentType
+from templates_docs.names import agency_in_text
 from templates_docs.services import DOCUMENT_TYPES, default_organisation, load_sample
 
 ORG = {
@@ -67,9 +69,14 @@ def test_undated_line_leaves_day_and_month_blank():
     assert not any(ch.isdigit() for ch in line[: -len("2026")])
 
 
-def test_body_paragraphs_split_on_blank_lines_and_list_items():
-    body = "Mở đầu\ncòn tiếp.\n\n1. Mục một\n- ý a\n- ý b\ntiếp ý b\n\nĐiều 1. Nội dung"
-    assert body_paragraphs(body) == ["Mở đầu còn tiếp.", "1. Mục một", "- ý a", "- ý b tiếp ý b", "Điều 1. Nội dung"]
+def test_each_line_of_the_body_is_a_paragraph():
+    body = "Mở đầu\r\ncòn tiếp.\n\n1. Mục một\n- ý a\n- ý b\ntiếp ý b\n\n\n   \nĐiều 1. Nội dung"
+    expected = ["Mở đầu", "còn tiếp.", "1. Mục một", "- ý a", "- ý b", "tiếp ý b", "Điều 1. Nội dung"]
+    assert body_paragraphs(body) == expected
+    ctx = build_context(
+        doc_type="cong-van", data=parse_data(minimal(body=body)), organisation=ORG, draft=False, today=date(2026, 1, 1)
+    )
+    assert len(ctx["body_paragraphs"]) + 1 == len(expected)
 
 
 def test_article_number_is_bold_and_markup_becomes_runs():
@@ -111,6 +118,20 @@ def test_lists_are_punctuated_and_archive_line_added():
     assert ctx["recipients"] == ["- Như trên;", "- Lãnh đạo Sở;", "- Lưu: VT, TTr."]
     assert ctx["subject"] == "V/v Trích yếu"
     assert ctx["agency"] == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit", "printed"),
+    [
+        # the dispatch service adds "Như trên" and its own archive line; the author typed both again
+        (["Như trên", "Lưu: VT, BCVT.", "Như trên", "Lưu: VT, TTr"], "TTr", ["Như trên", "Lưu: VT, BCVT, TTr"]),
+        (["Giám đốc Sở (b/c)", "- giám đốc sở (b/c);", "Lưu VT"], "", ["Giám đốc Sở (b/c)", "Lưu: VT"]),
+        (["Lưu trữ lịch sử tỉnh"], "VP", ["Lưu trữ lịch sử tỉnh", "Lưu: VT, VP"]),
+        ([], "", ["Lưu: VT"]),
+    ],
+)
+def test_recipients_are_printed_once_with_one_archive_line(typed, unit, printed):
+    assert list(recipients_with_archive(tuple(typed), drafting_unit=unit)) == printed
 
 
 def test_existing_archive_line_is_kept():
@@ -164,16 +185,70 @@ def test_unknown_type():
         load_sample("nghi-quyet")
 
 
+def test_legal_bases_are_refused_for_a_type_without_them_not_dropped():
+    data = parse_data(minimal(legal_bases=["Căn cứ Luật Bưu chính ngày 17 tháng 6 năm 2010"]))
+    with pytest.raises(TemplateDataError) as exc:
+        build_context(doc_type="cong-van", data=data, organisation=ORG, draft=False, today=date(2026, 1, 1))
+    assert exc.value.field == "legal_bases"
+    ctx = build_context(doc_type="ke-hoach", data=data, organisation=ORG, draft=False, today=date(2026, 1, 1))
+    assert ctx["legal_bases"] == ["Căn cứ Luật Bưu chính ngày 17 tháng 6 năm 2010."]
+
+
 @pytest.mark.parametrize("slug", list(DOCUMENT_TYPES))
-def test_every_sample_is_valid(slug):
+def test_every_sample_fills_the_context_it_describes(slug):
     sample = load_sample(slug)
-    build_context(
+    ctx = build_context(
         doc_type=slug,
         data=parse_data(sample),
         organisation=sample.get("organisation") or default_organisation(),
         draft=False,
         today=date(2026, 1, 1),
     )
+    assert ctx["signer_name"] == sample["signer"]["name"]
+    assert ctx["subject"].removeprefix("V/v ") == sample["subject"].removeprefix("V/v ")
+    lines = [line for line in sample["body"].splitlines() if line.strip()]
+    assert len(ctx["body_paragraphs"]) + 1 == len(lines)
+    assert len(ctx["legal_bases"]) == len(sample["legal_bases"])
+    assert ctx["recipients"][-1].startswith("- Lưu") and ctx["recipients"][-1].endswith(".")
+    assert ctx["number_text"].startswith(f"{sample['number']:02d}/") if sample["number"] else True
+
+
+@pytest.mark.parametrize("slug", list(DOCUMENT_TYPES))
+def test_samples_are_written_for_2026_and_name_the_configured_agency(slug):
+    renamed = {**default_organisation(), "agency": "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "abbreviation": "SKHCN"}
+    text = str(load_sample(slug, organisation=renamed))
+    assert "huyện" not in text.casefold()  # no district level since 1 July 2025
+    assert "{" + "agency" not in text and "{AGENCY}" not in text and "{place}" not in text
+    assert "Sở Thông tin và Truyền thông" not in text  # the agency's name comes from the configuration
+    if slug in ("cong-van", "thong-bao", "to-trinh", "chi-thi", "cam-ket", "giay-chung-nhan"):
+        assert "Sở Khoa học và Công nghệ" in text or "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text
+    assert "Bộ Thông tin và Truyền thông (b/c)" not in text  # reports go to Bộ Khoa học và Công nghệ now
+
+
+def test_cong_van_sample_is_addressed_to_the_communes():
+    sample = load_sample("cong-van")
+    assert sample["addressees"][0] == "UBND các xã, phường"
+    assert "Sở Thông tin và Truyền thông đề nghị" in sample["body"]  # default organisation, in running text
+
+
+@pytest.mark.parametrize(
+    ("name", "place", "expected"),
+    [
+        ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "", "Sở Thông tin và Truyền thông"),
+        ("SỞ KHOA HỌC VÀ CÔNG NGHỆ", "", "Sở Khoa học và Công nghệ"),
+        ("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", "", "Sở Văn hóa, Thể thao và Du lịch"),
+        ("UBND TỈNH LẠNG SƠN", "", "UBND tỉnh Lạng Sơn"),
+        ("ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN", "", "Ủy ban nhân dân tỉnh Lạng Sơn"),
+        ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH LẠNG SƠN", "", "Sở Thông tin và Truyền thông tỉnh Lạng Sơn"),
+        ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG LẠNG SƠN", "Lạng Sơn", "Sở Thông tin và Truyền thông Lạng Sơn"),
+        ("CÔNG TY TNHH CHUYỂN PHÁT NHANH LẠNG SƠN", "Lạng Sơn", "Công ty TNHH Chuyển phát nhanh Lạng Sơn"),
+        ("PHÒNG THÔNG TIN - BÁO CHÍ - XUẤT BẢN", "", "Phòng Thông tin - Báo chí - Xuất bản"),
+        ("UBND XÃ ĐỒNG ĐĂNG", "", "UBND xã Đồng Đăng"),
+        ("Sở Tài nguyên và Môi trường", "", "Sở Tài nguyên và Môi trường"),  # typed properly: kept
+    ],
+)
+def test_agency_name_in_running_text(name, place, expected):
+    assert agency_in_text(name, place=place) == expected
 
 
 def test_cong_van_sample_is_numbered_5_by_thanh_tra():

@@ -9,6 +9,7 @@ from docx import Document
 
 from templates_docs import services
 from templates_docs.builder import builtin_template
+from templates_docs.context import PLACEHOLDERS
 from templates_docs.errors import TemplateSyntaxProblem
 from templates_docs.models import TemplateVersion
 from templates_docs.rendering import check_template
@@ -42,7 +43,11 @@ def edited_builtin(doc_type: str, old: bytes, new: bytes) -> bytes:
 
 @pytest.mark.parametrize("doc_type", list(services.DOCUMENT_TYPES))
 def test_builtin_templates_pass_the_check(doc_type):
-    check_template(builtin_template(doc_type))
+    used = check_template(builtin_template(doc_type))
+    assert used <= set(PLACEHOLDERS)
+    assert {"agency", "number_text", "date_line", "subject", "body_last", "signer_name", "recipients_head"} <= used
+    assert ("legal_bases" in used) == services.DOCUMENT_TYPES[doc_type].has_legal_bases
+    assert ("type_heading" in used) == services.DOCUMENT_TYPES[doc_type].has_heading
 
 
 def test_unknown_placeholder_is_refused_with_line_and_name():
@@ -65,7 +70,8 @@ def test_broken_syntax_is_refused_with_line_and_tag():
 
 
 def test_loop_variables_are_not_unknown():
-    check_template(docx_with("{% for name in recipients %}{{ name }}{% endfor %}", "{{ data.any_key }}"))
+    used = check_template(docx_with("{% for name in recipients %}{{ name }}{% endfor %}", "{{ data.any_key }}"))
+    assert used == {"recipients", "data"}  # "name" is the loop's own
 
 
 def test_not_a_docx_is_refused():
@@ -76,7 +82,7 @@ def test_not_a_docx_is_refused():
 
 def test_sandbox_refuses_python_internals():
     template = docx_with("{{ agency.__class__.__mro__ }}")
-    check_template(template)  # a known name: accepted by the check...
+    assert check_template(template) == {"agency"}  # a known name: accepted by the check...
     version = services.upload_template_version(doc_type="thong-bao", docx=builtin_template("thong-bao"))
     version.docx = template
     with pytest.raises(services.DocumentError):  # ...but the sandbox refuses to fill it

@@ -134,3 +134,43 @@ def test_template_admin_upload_preview_activate(admin_client):
     download = admin_client.get(reverse("templates_docs_admin:download", args=["cong-van", version.pk]))
     assert download.content == builtin_template("cong-van")
     assert admin_client.get(reverse("templates_docs_admin:download_builtin", args=["khong-co"])).status_code == 404
+
+
+def test_admin_preview_and_register_export_print_the_configured_agency(admin_client, make_user, entries):
+    """A Sở renamed in the settings (many Sở TT&TT became the Sở KH&CN in 2025) reads its name everywhere."""
+    from core.models import OrganisationSettings
+
+    org = OrganisationSettings.load()
+    org.agency_name = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+    org.save()
+    version = TemplateVersion.objects.create(doc_type="thong-bao", version=1, docx=builtin_template("thong-bao"))
+    text = " ".join(
+        pdftotext(admin_client.get(reverse("templates_docs_admin:preview", args=[version.pk])).content).split()
+    )
+    assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text and "Sở Khoa học và Công nghệ thông báo kết quả" in text
+    assert "THÔNG TIN VÀ TRUYỀN THÔNG" not in text
+
+    admin_client.force_login(make_user(Role.CLERK))
+    docx = admin_client.get(REGISTER, {"year": 2026, "export": "docx"}).content
+    assert Document(io.BytesIO(docx)).paragraphs[0].text == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
+
+
+def test_uploading_a_template_without_signature_markers_warns(admin_client):
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(builtin_template("bao-cao")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = re.sub(rb"<w:bookmark(Start|End) [^>]*/>", b"", data)
+            target.writestr(item, data)
+    upload = SimpleUploadedFile("bao-cao.docx", out.getvalue())
+    response = admin_client.post(
+        reverse("templates_docs_admin:upload"), {"doc_type": "bao-cao", "file": upload, "note": ""}, follow=True
+    )
+    page = response.content.decode()
+    assert "Mẫu chưa đánh dấu chỗ ký" in page and "VanthuSignerName" in page
+    assert TemplateVersion.objects.filter(doc_type="bao-cao").count() == 1  # stored all the same
