@@ -23,9 +23,9 @@ def test_publish_invalidates_cached_pages(demo_site, client):
 
 
 def test_unpublish_invalidates_cached_pages(demo_site, client):
-    assert "Công văn triển khai" in client.get("/").content.decode()
-    DirectivePage.objects.get(slug="cong-van-lang-son").unpublish()
-    assert "Công văn triển khai" not in client.get("/").content.decode()
+    assert "Chỉ thị 28/CT-BTTTT về tăng cường" in client.get("/").content.decode()
+    DirectivePage.objects.get(slug="chi-thi-28").unpublish()
+    assert "Chỉ thị 28/CT-BTTTT về tăng cường" not in client.get("/").content.decode()
 
 
 def test_logged_in_editors_bypass_the_cache(demo_site, client, django_user_model):

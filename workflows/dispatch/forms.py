@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.organisation import organisation_info
 from core.roles import Role
 from templates_docs.doctypes import DOCUMENT_TYPES
+from templates_docs.fields import has_field, types_with_field
 from workflows.pledges.models import Carrier
 
 from .models import AuthorityPrefix, DispatchProcess, DispatchRecipient, Urgency
@@ -97,6 +98,10 @@ class DraftForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["doc_type"].choices = [(slug, DOCUMENT_TYPES[slug].name) for slug in DISPATCH_TYPES]
+        with_bases = ", ".join(
+            DOCUMENT_TYPES[slug].name for slug in types_with_field("legal_bases") if slug in DISPATCH_TYPES
+        )
+        self.fields["legal_bases"].help_text = _("Mỗi dòng một căn cứ. Chỉ có ở: %(types)s.") % {"types": with_bases}
         self.fields["signer"].queryset = _leader_queryset()
         units = organisation_info()["units"]
         self.fields["drafting_unit"].choices = [("", "—")] + [(u["abbreviation"], u["name"]) for u in units]
@@ -121,6 +126,13 @@ class DraftForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         signer = cleaned.get("signer")
+        doc_type = cleaned.get("doc_type")
+        if doc_type and _lines(cleaned.get("legal_bases", "")) and not has_field(doc_type, "legal_bases"):
+            self.add_error(
+                "legal_bases",
+                _("%(type)s không có phần căn cứ: hãy xóa các dòng căn cứ hoặc chọn loại văn bản khác.")
+                % {"type": DOCUMENT_TYPES[doc_type].name},
+            )
         if cleaned.get("authority_prefix") and not cleaned.get("authority_title"):
             self.add_error("authority_title", _("Khi ký thay, hãy ghi chức vụ của người đứng đầu (ví dụ: GIÁM ĐỐC)."))
         if signer is not None and self.author is not None and signer.pk == self.author.pk:

@@ -41,6 +41,7 @@ from signing.services import (
 )
 from templates_docs.doctypes import get_type
 from templates_docs.errors import ConversionError, DocumentError
+from templates_docs.names import agency_in_text
 from templates_docs.services import register_outgoing, render_document
 
 from .models import (
@@ -718,6 +719,7 @@ def send_dispatch(*, process: DispatchProcess, user) -> list[DispatchRecipient]:
         }
 
         def _mail() -> None:
+            org = organisation_info()
             for path, emails in mails:
                 text = _(
                     "Quý cơ quan/đơn vị nhận được văn bản số %(number)s ngày %(date)s của %(agency)s.\n"
@@ -725,7 +727,7 @@ def send_dispatch(*, process: DispatchProcess, user) -> list[DispatchRecipient]:
                 ) % {
                     "number": locked.number,
                     "date": locked.issued_date.strftime("%d/%m/%Y") if locked.issued_date else "",
-                    "agency": organisation_info()["agency"],
+                    "agency": agency_in_text(org["agency"], place=org["place"]),
                     "subject": locked.subject,
                     "url": settings.SITE_URL.rstrip("/") + path,
                 }

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.organisation import organisation_info
+from templates_docs.names import agency_in_text
 from workflows.pledges import selectors
 from workflows.pledges.models import Campaign, Pledge
 from workflows.pledges.services import department_head
@@ -79,7 +80,10 @@ def report_data(campaign: Campaign) -> dict:
             "Thực hiện Chỉ thị số 28/CT-BTTTT ngày 08/5/2020 của Bộ Thông tin và Truyền thông, %(agency)s đã tổ chức "
             "cho các doanh nghiệp, điểm phục vụ bưu chính trên địa bàn ký cam kết «%(subject)s». Kết quả như sau:"
         )
-        % {"agency": (org.get("agency") or "").capitalize(), "subject": campaign.pledge_subject},
+        % {
+            "agency": agency_in_text(org.get("agency") or "", place=org.get("place") or ""),
+            "subject": campaign.pledge_subject,
+        },
         _("1. Tổng số đơn vị được mời: %(n)d; đã ký: %(s)d; chưa ký: %(p)d; từ chối: %(d)d; không gửi được thư: %(b)d.")
         % {"n": totals.total, "s": totals.signed, "p": totals.pending, "d": totals.declined, "b": totals.bounced},
         _("2. Kết quả theo huyện/thành phố:"),
@@ -102,10 +106,10 @@ def report_data(campaign: Campaign) -> dict:
         "number": None,
         "issued_date": timezone.localdate().isoformat(),
         "subject": _("Kết quả ký cam kết «%(subject)s»") % {"subject": campaign.pledge_subject},
-        "addressees": ["Bộ Thông tin và Truyền thông"],
+        "addressees": ["Bộ Khoa học và Công nghệ"],  # the postal sector's ministry since 1 March 2025
         "body": "\n\n".join(body),
         "signer": department_head(),
-        "recipients": ["Bộ Thông tin và Truyền thông (để b/c)", "UBND tỉnh (để b/c)", "Lưu: VT, TTr."],
+        "recipients": ["Như trên", "UBND tỉnh (để b/c)", "Lưu: VT, TTr."],
         "verification_url": "",
     }
 

@@ -33,6 +33,7 @@ from core.organisation import organisation_info
 from core.roles import Role
 from core.seeds import get_seed
 from signing.errors import SigningError
+from templates_docs.names import agency_in_text
 from workflows.pledges import registry
 from workflows.pledges.models import Campaign, Carrier, CorrectionRequest, OtpChallenge, OutgoingEmail, Pledge
 
@@ -155,6 +156,7 @@ def pledge_document_data(*, pledge: Pledge, verification_url: str) -> dict[str, 
     lines = [line.strip() for line in (campaign.pledge_body or default_pledge_body()).splitlines() if line.strip()]
     legal_bases = [line.rstrip(";.") for line in lines if line.startswith("Căn cứ")]
     commitments = [line for line in lines if not line.startswith("Căn cứ")]
+    agency = agency_in_text(org.get("agency", ""), place=org.get("place", ""))
     identity = (
         f"**{carrier.name}** (mã số thuế {carrier.tax_code or '—'}, giấy phép bưu chính số "
         f"{carrier.licence_number or '—'}; địa chỉ: {carrier.address or '—'}), do ông/bà "
@@ -164,14 +166,14 @@ def pledge_document_data(*, pledge: Pledge, verification_url: str) -> dict[str, 
         "number": None,
         "issued_date": timezone.localdate().isoformat(),
         "subject": campaign.pledge_subject,
-        "addressees": [org.get("agency", "").capitalize() or "Sở Thông tin và Truyền thông"],
+        "addressees": [agency],
         "legal_bases": legal_bases,
         "body": "\n\n".join([identity, *commitments]),
         "signer": {
             "name": carrier.representative or carrier.name,
             "title": (carrier.representative_title or "Người đại diện").upper(),
         },
-        "recipients": [f"{org.get('agency', '').capitalize()} (để theo dõi)", "Lưu: đơn vị"],
+        "recipients": [f"{agency} (để theo dõi)", "Lưu: đơn vị"],
         "verification_url": verification_url,
     }
 
@@ -881,7 +883,10 @@ def countersign(*, pledge_id: int) -> Pledge:
             key_id=key_id,
             level=level,
             appearance="text",
-            text_lines=[f"{org.get('agency', '')} đã tiếp nhận, xác nhận", "{time}"],
+            text_lines=[
+                f"{agency_in_text(org.get('agency', ''), place=org.get('place', ''))} đã tiếp nhận, xác nhận",
+                "{time}",
+            ],
             reason="Xác nhận bản cam kết của doanh nghiệp",
         )
         with transaction.atomic():

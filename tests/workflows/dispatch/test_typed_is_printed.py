@@ -1,0 +1,84 @@
+"""What the author types in the drafting form is what the PDF prints: a line is a paragraph, every căn cứ and
+recipient once, nothing dropped (text read back from the draft PDF with pdftotext, line by line)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from workflows.dispatch.models import DispatchRevision
+
+from .conftest import draft_payload, execute_url, open_task
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+PARAGRAPHS = [
+    "Sở đề nghị các doanh nghiệp bưu chính thực hiện:",
+    "Kiểm tra nội dung bưu gửi khi chấp nhận.",
+    "Báo cáo kết quả trước ngày 31/01/2026./.",
+]
+
+
+def printed_lines(pdf: bytes) -> list[str]:
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
+    return [line.strip() for line in text.stdout.decode().splitlines() if line.strip()]
+
+
+def between(lines: list[str], first: str, last: str) -> list[str]:
+    start = next(i for i, line in enumerate(lines) if line.startswith(first))
+    end = next(i for i, line in enumerate(lines) if i > start and line.startswith(last))
+    return lines[start + 1 : end]
+
+
+def draft_pdf(driver, people, **overrides) -> bytes:
+    process = driver.start(**overrides)
+    driver.do(people.author, process, "draft", {**draft_payload(people, **overrides), "action": "preview"})
+    return process.latest_revision(DispatchRevision.Kind.DRAFT).pdf.read()
+
+
+def test_paragraphs_typed_one_per_line_and_recipients_are_printed_as_typed(driver, people):
+    pdf = draft_pdf(
+        driver,
+        people,
+        body="\n".join(PARAGRAPHS),
+        units=[],
+        carriers=[],
+        agencies="",
+        other_recipients="Lãnh đạo Sở (b/c)\nLưu: VT, BCVT.\nNhư trên",
+    )
+    lines = printed_lines(pdf)
+    assert between(lines, "Kính gửi:", "Nơi nhận:") == PARAGRAPHS
+    recipients = between(lines, "Nơi nhận:", "GIÁM ĐỐC")
+    assert recipients == ["- Như trên;", "- Lãnh đạo Sở (b/c);", "- Lưu: VT, BCVT, TTr."]
+
+
+def test_legal_bases_typed_for_a_plan_are_all_printed(driver, people):
+    bases = ["Căn cứ Luật Bưu chính ngày 17 tháng 6 năm 2010", "Căn cứ Chỉ thị số 28/CT-BTTTT ngày 08/5/2020"]
+    pdf = draft_pdf(
+        driver,
+        people,
+        doc_type="ke-hoach",
+        subject="Kiểm tra bưu gửi năm 2026",
+        addressees="",
+        legal_bases="\n".join(bases),
+        body="\n".join(PARAGRAPHS),
+    )
+    lines = printed_lines(pdf)
+    assert between(lines, "Kiểm tra bưu gửi năm 2026", PARAGRAPHS[0]) == [f"{bases[0]};", f"{bases[1]}."]
+    assert between(lines, bases[1], "Nơi nhận:") == PARAGRAPHS
+
+
+def test_legal_bases_for_a_dispatch_are_refused_not_dropped(driver, people):
+    process = driver.start()
+    response = driver.do(
+        people.author,
+        process,
+        "draft",
+        {**draft_payload(people, legal_bases="Căn cứ Luật Bưu chính"), "action": "save"},
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    assert "Công văn không có phần căn cứ" in response.content.decode()
+    assert process.legal_bases == [] and open_task(process, "draft") is not None
+    page = driver.client.get(execute_url(open_task(process, "draft"))).content.decode()
+    assert "Chỉ có ở: Kế hoạch, Quyết định, Tờ trình." in page
