@@ -11,7 +11,6 @@ from core.organisation import organisation_info
 from templates_docs.names import agency_in_text
 from workflows.pledges import selectors
 from workflows.pledges.models import Campaign, Pledge
-from workflows.pledges.services import department_head
 
 
 class ReportError(Exception):
@@ -108,7 +107,7 @@ def report_data(campaign: Campaign) -> dict:
         "subject": _("Kết quả ký cam kết «%(subject)s»") % {"subject": campaign.pledge_subject},
         "addressees": ["Bộ Khoa học và Công nghệ"],  # the postal sector's ministry since 1 March 2025
         "body": "\n\n".join(body),
-        "signer": department_head(),
+        "signer": selectors.department_head(),
         "recipients": ["Như trên", "UBND tỉnh (để b/c)", "Lưu: VT, TTr."],
         "verification_url": "",
     }
