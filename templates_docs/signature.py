@@ -91,10 +91,9 @@ def _point(destination, pages: dict[generic.Reference, int]) -> _Point | None:
     page_ref = destination.raw_get(0)
     if not isinstance(page_ref, generic.IndirectObject) or page_ref.reference not in pages:
         return None
-    left, top = destination[2], destination[3]
-    if destination[1] != "/XYZ" or not all(
-        isinstance(v, generic.NumberObject | generic.FloatObject) for v in (left, top)
-    ):
+    kind, left, top = destination[1], destination[2], destination[3]
+    numbers = generic.NumberObject | generic.FloatObject
+    if kind != "/XYZ" or not isinstance(left, numbers) or not isinstance(top, numbers):
         return None
     return _Point(pages[page_ref.reference], float(left), float(top))
 
@@ -127,12 +126,13 @@ def read_pdf(pdf: bytes) -> PdfFacts:
     width, height = media[2] - media[0], media[3] - media[1]
     try:
         destinations = _destinations(root)
-        if all(marker in destinations for marker in MARKERS[:2]):
+        reason = "markers missing"
+        if SIGNATURE in destinations and SIGNER_NAME in destinations:
+            reason = "markers out of place"
             pages = _pages(reader, count)
             points = {m: p for m in MARKERS if m in destinations and (p := _point(destinations[m], pages))}
             if SIGNATURE in points and SIGNER_NAME in points and (found := _box(points, width)):
                 return PdfFacts(page_count=count, signature_box=found, marked=True)
-        reason = "markers missing" if not all(m in destinations for m in MARKERS[:2]) else "markers out of place"
     except (PdfError, KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         reason = f"markers unreadable ({exc})"
     logger.warning(
