@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +68,19 @@ def poppler_layout(pdf: bytes) -> list[Page]:
         )
         pages.append(Page(width=float(page.get("width")), height=float(page.get("height")), lines=lines))
     return pages
+
+
+def without_markers(docx: bytes) -> bytes:
+    """The DOCX with its bookmarks (the signature markers) taken out, as a template made elsewhere would be."""
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = re.sub(rb"<w:bookmark(Start|End) [^>]*/>", b"", data)
+            target.writestr(item, data)
+    return out.getvalue()
 
 
 def _long_case() -> tuple[str, dict, dict, bool]:

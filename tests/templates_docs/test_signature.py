@@ -14,7 +14,7 @@ from templates_docs.builder import builtin_template
 from templates_docs.errors import ConversionError
 from templates_docs.signature import MARKERS, default_box, read_pdf
 
-from .conftest import CASES, pdftotext, poppler_layout
+from .conftest import CASES, pdftotext, poppler_layout, without_markers
 
 pytestmark = pytest.mark.django_db
 
@@ -95,22 +95,10 @@ def test_signature_block_after_page_one_is_found_on_its_page(rendered, case):
     assert doc.page_count == len(poppler_layout(doc.pdf))
 
 
-def _without_markers(docx: bytes) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "word/document.xml":
-                data = re.sub(rb'<w:bookmark(Start|End) w:id="100\d"[^>]*/>', b"", data)
-            target.writestr(item, data)
-    return out.getvalue()
-
-
 def test_markers_print_nothing(rendered):
     """The same document without the bookmarks: the same text, the same pixels; no annotation, no outline."""
     _data, doc = rendered("sample:cong-van")
-    bare = services.convert_to_pdf(_without_markers(doc.docx))
+    bare = services.convert_to_pdf(without_markers(doc.docx))
     assert read_pdf(bare).marked is False and read_pdf(doc.pdf).marked is True
     assert pdftotext(bare) == pdftotext(doc.pdf)
     for index in range(doc.page_count):
@@ -134,7 +122,7 @@ def test_pdfa_keeps_the_markers(tmp_path):
 
 def test_a_template_without_markers_gets_the_default_box_and_a_warning(caplog):
     version = services.upload_template_version(
-        doc_type="to-trinh", docx=_without_markers(builtin_template("to-trinh")), filename="cu.docx"
+        doc_type="to-trinh", docx=without_markers(builtin_template("to-trinh")), filename="cu.docx"
     )
     assert services.missing_signature_markers(version.docx) == list(MARKERS)
     assert services.missing_signature_markers(builtin_template("to-trinh")) == []

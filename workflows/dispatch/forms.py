@@ -131,7 +131,7 @@ class DraftForm(forms.ModelForm):
         cleaned = super().clean()
         signer = cleaned.get("signer")
         doc_type = cleaned.get("doc_type")
-        if doc_type and _lines(cleaned.get("legal_bases", "")) and not has_field(doc_type, "legal_bases"):
+        if doc_type and cleaned.get("legal_bases") and not has_field(doc_type, "legal_bases"):
             self.add_error(
                 "legal_bases",
                 _("%(type)s không có phần căn cứ: hãy xóa các dòng căn cứ hoặc chọn loại văn bản khác.")

@@ -6,8 +6,9 @@ from __future__ import annotations
 import subprocess
 
 from core.models import OrganisationSettings
-from workflows.pledges import reports, services
+from workflows.pledges import reports
 from workflows.pledges.models import OutgoingEmail
+from workflows.pledges.services.invitations import send_invitation
 
 
 def flat_text(pdf: bytes) -> str:
@@ -34,7 +35,7 @@ def test_the_report_goes_to_the_ministry_of_science_and_names_the_renamed_depart
 
 
 def test_the_invitation_mail_names_the_department_in_title_case(pledges):
-    services.send_invitation(pledge=pledges[0], user=None)
+    send_invitation(pledge=pledges[0], user=None)
     body = OutgoingEmail.objects.filter(pledge=pledges[0], kind=OutgoingEmail.Kind.INVITATION).latest("pk").body
     assert "Sở Thông tin và Truyền thông mời đơn vị ký bản cam kết" in body
     assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" not in body
