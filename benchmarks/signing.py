@@ -60,7 +60,7 @@ from django.conf import settings  # noqa: E402
 from signing import csc, engine, services  # noqa: E402
 from signing.devpki import DevPki  # noqa: E402
 from signing.keys import load_pkcs12_bytes  # noqa: E402
-from signing.testing import sample_pdf  # noqa: E402
+from tests.signing_support import sample_pdf  # noqa: E402
 
 KEY_ID = "user-giamdoc"
 PDF = sample_pdf(2)
@@ -288,14 +288,14 @@ def check_with_tools(name: str, data: bytes) -> None:
 
 
 def stock_timed(fn, n: int) -> Samples:
-    """Baselines run with pyHanko/asn1crypto exactly as shipped (our two parser speed-ups switched off)."""
-    from signing import _speedups
+    """Baselines run with pyHanko/asn1crypto exactly as shipped (every patch of `signing.compat` switched off)."""
+    from signing import compat
 
-    _speedups.uninstall()
+    compat.uninstall()
     try:
         return timed(fn, n)
     finally:
-        _speedups.install()
+        compat.install()
 
 
 class Samples(list):
@@ -354,9 +354,9 @@ def _worker_sign(args: tuple[str, int]) -> int:
     kind, count = args
     fn = SIGNERS[kind]
     if kind.startswith("stock"):
-        from signing import _speedups
+        from signing import compat
 
-        _speedups.uninstall()
+        compat.uninstall()
     fn()
     for _ in range(count):
         fn()

@@ -38,8 +38,10 @@ from pyhanko.stamp.base import BaseStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-import signing._speedups  # noqa: F401  (faster hex strings in pyHanko's parser)
+from signing import compat
 from signing.errors import InvalidInput, RevocationUnavailable, SigningError, TimestampUnavailable
+
+compat.install()  # faster hex strings in pyHanko's parser, among others
 
 __all__ = [
     "LEVELS",

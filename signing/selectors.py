@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
+from signing import explain
 from signing.models import IssuedRevision
 from signing.validation import ValidationReport
-
-PADES_LABELS = {
-    "B-B": "PAdES B-B (chữ ký cơ bản)",
-    "B-T": "PAdES B-T (có dấu thời gian)",
-    "B-LT": "PAdES B-LT (có dấu thời gian và thông tin thu hồi để kiểm tra lâu dài)",
-    "B-LTA": "PAdES B-LTA (lưu trữ dài hạn, có dấu thời gian tài liệu)",
-    "": "Không phải PAdES (định dạng PKCS#7 cũ)",
-}
-VERDICT_LABELS = {
-    "TOTAL_PASSED": "Hợp lệ",
-    "TOTAL_FAILED": "Không hợp lệ",
-    "INDETERMINATE": "Chưa xác định",
-    "UNREADABLE": "Không đọc được tệp",
-    "NO_SIGNATURE": "Không có chữ ký số",
-}
 
 
 def latest_issued(code: str) -> IssuedRevision | None:
@@ -35,15 +21,17 @@ def verdict_context(report: ValidationReport, *, issued: IssuedRevision | None =
     signatures = [
         {
             "sig": sig,
-            "verdict": VERDICT_LABELS.get(sig.indication, sig.indication),
-            "pades": PADES_LABELS.get(sig.pades_level, sig.pades_level),
-            "changed_after": not sig.is_last and sig.modification_level not in ("NONE", "LTA_UPDATES", "FORM_FILLING"),
+            "verdict": explain.verdict_label(sig.indication),
+            "reason": explain.signature_reason(sig),
+            "format": explain.format_label(sig),
+            "changes_after": str(sig.changes_after),
         }
         for sig in report.signatures
     ]
     return {
         "report": report,
-        "verdict": VERDICT_LABELS.get(report.indication, report.indication),
+        "verdict": explain.verdict_label(report.indication),
+        "reason": explain.report_reason(report),
         "signatures": signatures,
         "issued": issued or find_issued_revision(report),
     }

@@ -27,6 +27,7 @@ from signing.keys import LoadedKey, load_key, load_pkcs12_bytes
 from signing.models import IssuedRevision, SigningKey
 from signing.validation import (
     IsolatedValidator,
+    ReportReason,
     SignatureReport,
     ValidationOptions,
     ValidationReport,
@@ -344,11 +345,8 @@ def validate_pdf(
     """
     limit = max_bytes if max_bytes is not None else settings.VANTHU_MAX_UPLOAD_BYTES
     if len(data) > limit:
-        return ValidationReport(
-            indication="UNREADABLE",
-            file_sha256=hashlib.sha256(data).hexdigest(),
-            size=len(data),
-            reason=f"Tệp quá lớn (tối đa {limit // (1024 * 1024)} MB).",
+        return ValidationReport.unreadable(
+            hashlib.sha256(data).hexdigest(), len(data), ReportReason.TOO_LARGE, limit_bytes=limit
         )
     pki = _dev_pki()
     options = ValidationOptions(

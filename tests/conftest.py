@@ -11,7 +11,7 @@ from core.roles import Role, sync_role_permissions
 from tests.factories import UserFactory
 
 # signing keys and a sample PDF for any app's tests (signing_pki, signing_keys)
-pytest_plugins = ["signing.testing"]
+pytest_plugins = ["tests.signing_support"]
 
 
 @pytest.fixture(autouse=True)

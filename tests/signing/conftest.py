@@ -1,4 +1,4 @@
-"""Signing test fixtures: one dev PKI per session (see `signing.testing`), PDFs built once, checkers."""
+"""Signing test fixtures: one dev PKI per session (see `tests/signing_support.py`), PDFs built once, checkers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from signing.testing import sample_pdf
+from tests.signing_support import sample_pdf
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from signing import services
-from signing.testing import sample_pdf
+from signing import explain, services
 from tests.signing import interop_tools as tools
+from tests.signing_support import sample_pdf
 
 pytestmark = pytest.mark.django_db
 ISO_VN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")
@@ -269,7 +269,7 @@ def test_unknown_subfilter_is_a_signature_not_no_signature(corpus):
     report = services.validate_pdf(data, trust_roots=[corpus.pki.root_path.read_bytes()])
     assert (report.indication, report.exit_code) == ("INDETERMINATE", 2), report.to_dict()
     assert report.signatures[0].sub_indication == "FORMAT_FAILURE"
-    assert "không được hỗ trợ" in report.signatures[0].reason
+    assert "không được hỗ trợ" in explain.signature_reason(report.signatures[0])
 
 
 def test_libreoffice_file_is_libreoffices_own(corpus):

@@ -15,9 +15,9 @@ from io import BytesIO
 import pytest
 from django.core.management import call_command
 
-from signing import services
+from signing import explain, services
 from signing.devpki import DevPki, issue_carrier_certificate
-from signing.testing import sample_pdf
+from tests.signing_support import sample_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def _exit_code_of(*args) -> tuple[int, str]:
 def test_good_b_t_passes_with_report_fields(signed_bt, tmp_path):
     report = services.validate_pdf(signed_bt)
     assert (report.indication, report.exit_code) == ("TOTAL_PASSED", 0)
-    data = report.to_dict()
+    data = explain.report_data(report)
     sig = data["signatures"][0]
     for key in (
         "field_name",
@@ -91,7 +91,7 @@ def test_content_changed_after_signing_fails(signed_bt):
     sig = report.signatures[0]
     assert sig.intact and sig.valid  # the signed bytes are untouched, the later revision is not allowed
     assert sig.modification_level == "OTHER"
-    assert "sửa đổi" in sig.reason
+    assert "sửa đổi" in explain.signature_reason(sig)
 
 
 def test_untrusted_root_is_indeterminate(signed_bt, tmp_path):
@@ -219,7 +219,7 @@ def test_hostile_input_gets_a_verdict_quickly(signed_bt, name, make, indication)
         assert report.indication == indication, report.to_dict()
     else:
         assert report.indication in ("UNREADABLE", "NO_SIGNATURE")
-    assert report.reason
+    assert explain.report_reason(report)
     expected_exit = {"UNREADABLE": 3, "NO_SIGNATURE": 4}[report.indication]
     assert report.exit_code == expected_exit
 
@@ -228,7 +228,7 @@ def test_worker_timeout_is_a_verdict_and_the_worker_recovers(signed_bt, settings
     settings.SIGNING_VALIDATION_TIMEOUT = 0.001
     report = services.validate_pdf(signed_bt)
     assert report.indication == "UNREADABLE"
-    assert "thời gian" in report.reason
+    assert "thời gian" in explain.report_reason(report)
     settings.SIGNING_VALIDATION_TIMEOUT = 10
     assert services.validate_pdf(signed_bt).indication == "TOTAL_PASSED"
 
@@ -269,4 +269,4 @@ def test_encrypted_pdf_is_unreadable_without_password(signed_bt, tmp_path):
     )
     report = services.validate_pdf((tmp_path / "enc.pdf").read_bytes())
     assert (report.indication, report.exit_code) == ("UNREADABLE", 3)
-    assert "mã hóa" in report.reason
+    assert "mã hóa" in explain.report_reason(report)

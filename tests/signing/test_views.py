@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from signing import services
-from signing.testing import sample_pdf
+from tests.signing_support import sample_pdf
 
 pytestmark = pytest.mark.django_db
 

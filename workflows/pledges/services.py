@@ -652,13 +652,14 @@ def check_carrier_signature(*, pledge: Pledge, data: bytes) -> dict[str, Any]:
 
     Returns what was found about the signer; raises PledgeError with the precise reason otherwise.
     """
+    from signing import explain
     from signing import services as signing
 
     if not data.startswith(b"%PDF"):
         raise PledgeError(_("Tệp tải lên không phải tệp PDF."))
     report = signing.validate_pdf(data)
     if report.indication == "UNREADABLE":
-        raise PledgeError(_("Không đọc được tệp PDF: %(reason)s") % {"reason": report.reason})
+        raise PledgeError(_("Không đọc được tệp PDF: %(reason)s") % {"reason": explain.report_reason(report)})
     if not report.signatures:
         raise PledgeError(_("Tệp PDF chưa có chữ ký số nào. Vui lòng ký bản cam kết rồi tải lên lại."))
     issued = pledge.issued_pdf.read()
@@ -693,7 +694,7 @@ def check_carrier_signature(*, pledge: Pledge, data: bytes) -> dict[str, Any]:
         )
     if not sig.intact or not sig.valid:
         raise PledgeError(_("Chữ ký số không hợp lệ: dữ liệu đã ký bị thay đổi hoặc chữ ký bị hỏng."))
-    if sig.coverage != "ENTIRE_FILE" and sig.modification_level not in ("NONE", "LTA_UPDATES"):
+    if not sig.unchanged_after_signing:
         raise PledgeError(_("Tệp đã bị sửa đổi sau khi ký. Vui lòng tải lên đúng tệp vừa ký."))
     if sig.revoked:
         raise PledgeError(_("Chứng thư số của «%(cn)s» đã bị thu hồi.") % {"cn": sig.signer_common_name or "?"})

@@ -2,9 +2,13 @@ import json
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
+from signing import explain
 from signing.services import validate_pdf
+from signing.validation import ValidationReport
 
 
 class Command(BaseCommand):
@@ -17,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--trust-root", action="append", default=None, help="PEM/DER trust root (repeat)")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="language of the explanations (reason, format_label); default: %(default)s",
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -25,21 +35,24 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {exc.filename}: {exc.strerror}") from exc
         report = validate_pdf(data, trust_roots=roots, max_bytes=2**40)
-        if opts["json"]:
-            self.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False))
-        else:
-            self.stdout.write(f"{opts['file']}: {report.indication} (sha256 {report.file_sha256})")
-            if report.reason:
-                self.stdout.write(f"  {report.reason}")
-            for sig in report.signatures:
-                self.stdout.write(
-                    f"  [{sig.index}] {sig.field_name}: {sig.indication}"
-                    f"{' / ' + sig.sub_indication if sig.sub_indication else ''}"
-                    f" signer={sig.signer_common_name!r} uid={sig.signer_uid!r} level={sig.pades_level or '-'}"
-                    f" format={sig.signature_format or '-'}"
-                    f" signed={sig.signing_time} ts={sig.timestamp_time} intact={sig.intact} valid={sig.valid}"
-                    f" trusted={sig.trusted} revoked={sig.revoked} coverage={sig.coverage}"
-                    f" modification={sig.modification_level}"
-                )
+        with translation.override(opts["language"]):
+            if opts["json"]:
+                self.stdout.write(json.dumps(explain.report_data(report), ensure_ascii=False))
+            else:
+                self._print(opts["file"], report)
         self.stdout.flush()
         sys.exit(report.exit_code)
+
+    def _print(self, name: str, report: ValidationReport) -> None:
+        self.stdout.write(f"{name}: {report.indication} (sha256 {report.file_sha256})")
+        self.stdout.write(f"  {explain.report_reason(report)}")
+        for sig in report.signatures:
+            self.stdout.write(
+                f"  [{sig.index}] {sig.field_name}: {sig.indication}"
+                f"{' / ' + sig.sub_indication if sig.sub_indication else ''}"
+                f" signer={sig.signer_common_name!r} uid={sig.signer_uid!r} level={sig.pades_level or '-'}"
+                f" format={sig.signature_format or '-'}"
+                f" signed={sig.signing_time} ts={sig.timestamp_time} intact={sig.intact} valid={sig.valid}"
+                f" trusted={sig.trusted} revoked={sig.revoked} coverage={sig.coverage}"
+                f" modification={sig.modification_level}"
+            )

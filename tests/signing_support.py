@@ -1,6 +1,6 @@
 """Helpers for tests and benchmarks of any app: a plain PDF builder and pytest fixtures for signing keys.
 
-Registered as a pytest plugin in `tests/conftest.py`; fixtures:
+Registered as a pytest plugin in `tests/conftest.py` (kept out of the production package); fixtures:
 - `signing_pki` (session): the development PKI of this test session (a temp dir from `config.settings.test`).
 - `signing_keys` (db): the key records `org-seal`, `org-system`, `user-giamdoc`, `user-phogiamdoc`
   (owned by users `giamdoc` / `phogiamdoc` when they exist when the fixture runs).

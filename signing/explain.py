@@ -1,0 +1,136 @@
+"""Words for a verdict, at the Django edge: the validation library returns codes and data, this module renders
+them in the active language (Vietnamese by default, English through the catalogue) for the pages and commands."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from signing.validation import (
+    ChangeAfterSigning,
+    Indication,
+    ReportReason,
+    SignatureFormat,
+    SignatureReport,
+    SubIndication,
+    ValidationReport,
+)
+
+__all__ = ["format_label", "pades_label", "report_data", "report_reason", "signature_reason", "verdict_label"]
+
+
+def verdict_label(indication: str) -> str:
+    labels = {
+        Indication.TOTAL_PASSED: _("Hợp lệ"),
+        Indication.TOTAL_FAILED: _("Không hợp lệ"),
+        Indication.INDETERMINATE: _("Chưa xác định"),
+        Indication.UNREADABLE: _("Không đọc được tệp"),
+        Indication.NO_SIGNATURE: _("Không có chữ ký số"),
+    }
+    return labels.get(indication, indication)
+
+
+def report_reason(report: ValidationReport) -> str:
+    code = report.reason_code
+    if code == ReportReason.TOO_LARGE:
+        mb = int(report.detail.get("limit_bytes", 0)) // (1024 * 1024)
+        return _("Tệp quá lớn (tối đa %(mb)s MB).") % {"mb": mb}
+    if code == ReportReason.WORKER_ERROR:
+        return _("Lỗi khi kiểm tra: %(error)s") % {"error": report.detail.get("error", "")}
+    texts = {
+        ReportReason.ALL_PASSED: _("Mọi chữ ký đều hợp lệ, tin cậy và văn bản không bị thay đổi sau khi ký."),
+        ReportReason.SOME_FAILED: _("Có chữ ký không hợp lệ hoặc văn bản đã bị thay đổi sau khi ký."),
+        ReportReason.SOME_INDETERMINATE: _("Chưa xác định được tính hợp lệ của ít nhất một chữ ký."),
+        ReportReason.NO_SIGNATURE: _("Tệp PDF đọc được nhưng không có chữ ký số nào."),
+        ReportReason.EMPTY: _("Tệp rỗng (0 byte)."),
+        ReportReason.ZIP: _("Tệp là một tệp nén ZIP, không phải PDF."),
+        ReportReason.NOT_PDF: _("Tệp không phải là PDF."),
+        ReportReason.ENCRYPTED: _("Tệp PDF được mã hóa, không kiểm tra được khi không có mật khẩu."),
+        ReportReason.MEMORY: _("Tệp PDF cần quá nhiều bộ nhớ để đọc (có thể là bom giải nén)."),
+        ReportReason.NESTING: _("Cấu trúc tệp PDF lồng nhau bất thường, không đọc được."),
+        ReportReason.DECODE_LIMIT: _("Tệp PDF vượt giới hạn giải nén (có thể là bom giải nén)."),
+        ReportReason.CORRUPT: _("Tệp PDF hỏng hoặc bị cắt cụt, không đọc được."),
+        ReportReason.MALFORMED: _("Tệp PDF không đọc được hoặc chữ ký có cấu trúc hỏng."),
+        ReportReason.TIMEOUT: _("Kiểm tra tệp quá thời gian cho phép; tệp có thể bị làm hỏng có chủ ý."),
+        ReportReason.RESOURCES: _("Tệp PDF cần quá nhiều tài nguyên để kiểm tra (có thể là bom giải nén)."),
+    }
+    return texts.get(code, code)
+
+
+def _problem(sub: str) -> str:
+    texts = {
+        SubIndication.HASH_FAILURE: _("nội dung đã bị thay đổi sau khi ký (sai giá trị băm)"),
+        SubIndication.SIG_CRYPTO_FAILURE: _("giá trị chữ ký không khớp với chứng thư số"),
+        SubIndication.MODIFIED_AFTER_SIGNING: _("văn bản bị sửa đổi sau khi ký ngoài phạm vi cho phép"),
+        SubIndication.NO_CERTIFICATE_CHAIN_FOUND: _(
+            "chứng thư số không thuộc tổ chức cung cấp dịch vụ tin cậy nào đã cấu hình"
+        ),
+        SubIndication.REVOKED: _("chứng thư số đã bị thu hồi"),
+        SubIndication.REVOKED_NO_POE: _("chứng thư số đã bị thu hồi"),
+        SubIndication.OUT_OF_BOUNDS_NO_POE: _("chứng thư số hết hạn hoặc chưa có hiệu lực vào thời điểm ký"),
+        SubIndication.OUT_OF_BOUNDS_NOT_REVOKED: _("chứng thư số hết hạn hoặc chưa có hiệu lực vào thời điểm ký"),
+        SubIndication.TRY_LATER: _("thiếu thông tin thu hồi (OCSP/CRL) để kiểm tra chứng thư số"),
+        SubIndication.REVOCATION_DATA_MISSING: _("thiếu thông tin thu hồi (OCSP/CRL) để kiểm tra chứng thư số"),
+        SubIndication.CHAIN_CONSTRAINTS_FAILURE: _("chuỗi chứng thư số không hợp lệ"),
+        SubIndication.CERTIFICATE_CHAIN_GENERAL_FAILURE: _("chuỗi chứng thư số không hợp lệ"),
+        SubIndication.TIMESTAMP_FAILURE: _("dấu thời gian không hợp lệ"),
+        SubIndication.CRYPTO_CONSTRAINTS_FAILURE: _(
+            "chữ ký dùng thuật toán đã lỗi thời, không còn đủ an toàn (ví dụ SHA-1)"
+        ),
+        SubIndication.CRYPTO_CONSTRAINTS_FAILURE_NO_POE: _(
+            "chữ ký dùng thuật toán đã lỗi thời, không còn đủ an toàn (ví dụ SHA-1)"
+        ),
+        SubIndication.FORMAT_FAILURE: _("định dạng chữ ký không được hỗ trợ"),
+    }
+    return texts.get(sub) or sub.replace("_", " ").lower()
+
+
+def signature_reason(sig: SignatureReport) -> str:
+    if sig.indication == Indication.TOTAL_PASSED:
+        if sig.changes_after is ChangeAfterSigning.ANNOTATIONS:
+            return _(
+                "Chữ ký hợp lệ, chứng thư số tin cậy; nội dung đã ký không đổi, sau khi ký chỉ có thêm ghi chú "
+                "(annotation) hoặc điền biểu mẫu."
+            )
+        if sig.changes_after is ChangeAfterSigning.SIGNATURES:
+            return _("Chữ ký hợp lệ, chứng thư số tin cậy; sau chữ ký này chỉ có thêm chữ ký/dấu thời gian hợp lệ.")
+        return _("Chữ ký hợp lệ, chứng thư số tin cậy; văn bản không bị thay đổi sau khi ký.")
+    if sig.indication == Indication.TOTAL_FAILED:
+        return _("Chữ ký không hợp lệ: %(problem)s.") % {"problem": _problem(sig.sub_indication)}
+    return _("Chưa xác định được tính hợp lệ của chữ ký: %(problem)s.") % {"problem": _problem(sig.sub_indication)}
+
+
+def pades_label(level: str) -> str:
+    labels = {
+        "B-B": _("PAdES B-B (chữ ký cơ bản)"),
+        "B-T": _("PAdES B-T (có dấu thời gian)"),
+        "B-LT": _("PAdES B-LT (có dấu thời gian và thông tin thu hồi để kiểm tra lâu dài)"),
+        "B-LTA": _("PAdES B-LTA (lưu trữ dài hạn, có dấu thời gian tài liệu)"),
+        "": _("Không phải PAdES (định dạng PKCS#7 cũ)"),
+    }
+    return labels.get(level, level)
+
+
+def format_label(sig: SignatureReport) -> str:
+    """The signature's format in words (SubFilter family, PAdES level, time-stamp)."""
+    fmt = sig.signature_format
+    if fmt == SignatureFormat.PADES:
+        return _("PAdES %(level)s (CAdES, ETSI EN 319 142-1)") % {"level": sig.pades_level}
+    labels = {
+        SignatureFormat.PKCS7_DETACHED: _("PKCS#7 tách rời (adbe.pkcs7.detached), không phải PAdES"),
+        SignatureFormat.PKCS7_SHA1: _("PKCS#7 SHA-1 cũ (adbe.pkcs7.sha1), không phải PAdES"),
+        SignatureFormat.X509_RSA_SHA1: _("Chữ ký RSA thô cũ (adbe.x509.rsa_sha1), không phải PAdES"),
+    }
+    label = labels.get(fmt) or _("Định dạng chữ ký không hỗ trợ (%(subfilter)s)") % {"subfilter": sig.subfilter}
+    if sig.has_timestamp:
+        label = _("%(format)s, có dấu thời gian") % {"format": label}
+    return label
+
+
+def report_data(report: ValidationReport) -> dict:
+    """The report as JSON-safe data plus its explanations in the active language (`reason`, `format_label`)."""
+    data = report.to_dict()
+    data["reason"] = report_reason(report)
+    for sig, out in zip(report.signatures, data["signatures"], strict=True):
+        out["reason"] = signature_reason(sig)
+        out["format_label"] = format_label(sig)
+    return data
