@@ -143,7 +143,7 @@ def test_remote_bt_signature_end_to_end(huy, pdf2, checked, provider):
 
 
 def test_batch_is_one_authorisation_for_n_hashes(huy, pdf2, checked, provider):
-    from signing.testing import sample_pdf
+    from tests.signing_support import sample_pdf
 
     user, credential = huy
     docs = [

@@ -37,7 +37,7 @@ def _sign(user, record, pin):
 
 
 def _pdf() -> bytes:
-    from signing.testing import sample_pdf
+    from tests.signing_support import sample_pdf
 
     return sample_pdf(1)
 
@@ -127,6 +127,13 @@ def test_pin_policy(leader, dev_p12):
         personal.enrol_personal_key(owner=leader, pkcs12_data=p12, password=b"wrong", pin=PIN)
 
 
-def test_a_server_usable_personal_key_is_not_offered(leader, signing_keys):
-    SigningKey.objects.filter(key_id="user-giamdoc").update(owner=leader)  # PKCS#12 with its password on disk
+def test_a_server_usable_personal_key_is_not_offered(leader, signing_pki):
+    dev = signing_pki.dev_key("user-giamdoc")  # a PKCS#12 with its password next to it on the server
+    SigningKey.objects.create(
+        key_id="user-giamdoc-plain",
+        owner=leader,
+        kind=SigningKey.Kind.PKCS12,
+        pkcs12_path=str(dev.p12_path),
+        pkcs12_password_file=str(dev.password_path),
+    )
     assert personal.signing_methods_for(leader) == []
