@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import secrets
 import signal
 import sys
@@ -315,7 +316,16 @@ async def _serve(directory: Path, host: str, port: int, sad_lifetime: int | None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    parent = os.getppid()
+
+    async def orphaned() -> None:  # the test run or demo that started it is gone: stop too
+        while os.getppid() == parent:
+            await asyncio.sleep(1)
+        stop.set()
+
+    watchdog = asyncio.create_task(orphaned())
     await stop.wait()
+    watchdog.cancel()
     await runner.cleanup()
 
 
