@@ -166,7 +166,7 @@ django.setup()
 from django.utils import timezone
 from core.demo import load as load_accounts
 from signing.demo import init_pki
-from workflows.pledges import services
+from workflows.pledges.services import invitations, issuance
 from workflows.pledges.models import Campaign, Carrier, Pledge
 
 n = int(sys.argv[1])
@@ -184,11 +184,11 @@ Carrier.objects.bulk_create([
 pledges = [Pledge(campaign=campaign, carrier=c) for c in Carrier.objects.order_by("pk")]
 Pledge.objects.bulk_create(pledges)
 first = Pledge.objects.select_related("carrier", "campaign").order_by("pk").first()
-rendered = services.render_pledge(pledge=first)  # LibreOffice once; every carrier is issued these bytes
+rendered = issuance.render_pledge(pledge=first)  # LibreOffice once; every carrier is issued these bytes
 links = []
 for pledge in Pledge.objects.select_related("carrier", "campaign").order_by("pk"):
-    services.record_issued_pdf(pledge=pledge, rendered=rendered)
-    links.append([pledge.carrier.email, services.new_invitation_token(pledge=pledge)])
+    issuance.record_issued_pdf(pledge=pledge, rendered=rendered)
+    links.append([pledge.carrier.email, invitations.new_invitation_token(pledge=pledge)])
 print("LINKS" + json.dumps(links))
 """
 

@@ -1,36 +1,20 @@
 """Text helpers for Vietnamese search and plain-text bodies.
 
-`fold` maps every character to exactly one character (lower case, no diacritics, đ→d), so an offset in the
-folded text is the same offset in the original: search highlights are found in the folded copy and applied to
-the original. `search_key` collapses that further into space-separated words for the database.
+Search folds text with `core.text.fold` (one character for one, so an offset in the folded text is the same
+offset in the original: highlights are found in the folded copy and applied to the original). `search_key`
+collapses that further into space-separated words for the database.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core.text import fold
+
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in "đĐ":
-        return "d"
-    lowered = char.lower()
-    if len(lowered) != 1:
-        return char
-    base = "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
-    return base if len(base) == 1 else lowered
-
-
-def fold(text: str) -> str:
-    """Lower-case `text` and strip Vietnamese diacritics, keeping its length: "Hàng cấm" -> "hang cam"."""
-    return "".join(_fold_char(c) for c in text)
 
 
 def search_key(text: str) -> str:

@@ -260,6 +260,8 @@ VANTHU_PLEDGES_SIMPLE_LEVEL = env("VANTHU_PLEDGES_SIMPLE_LEVEL", default="B-B") 
 VANTHU_PLEDGES_COUNTERSIGN_LEVEL = env("VANTHU_PLEDGES_COUNTERSIGN_LEVEL", default="B-LT")
 VANTHU_PLEDGES_EMAIL_RETRIES = env.int("VANTHU_PLEDGES_EMAIL_RETRIES", default=3)
 VANTHU_PLEDGES_EMAIL_RETRY_DELAY = env.float("VANTHU_PLEDGES_EMAIL_RETRY_DELAY", default=2.0)
+# The OTP in the e-mail's subject too (phones show it in the notification); off: the code is only in the body.
+VANTHU_PLEDGES_OTP_IN_SUBJECT = env.bool("VANTHU_PLEDGES_OTP_IN_SUBJECT", default=False)
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -22,10 +22,10 @@ from viewflow.workflow import STATUS
 from core.seeds import get_seed
 from workflows.pledges.models import Carrier
 
-from . import services
+from .drafts import DraftData, RecipientSpec
 from .flows import DispatchFlow
 from .models import DispatchProcess, DispatchRecipient
-from .services import DraftData, RecipientSpec
+from .services import decisions, delivery, drafting, issuing
 
 
 def _user(username: str):
@@ -38,7 +38,7 @@ def start(*, author, data: DraftData, demo_key: str) -> DispatchProcess:
         activation = DispatchFlow.start.activation_class.create(DispatchFlow.start, None, None)
         activation.start(SimpleNamespace(user=author))
         activation.process.data = {"demo_key": demo_key}
-        process = services.start_draft(process=activation.process, author=author, data=data)
+        process = drafting.start_draft(process=activation.process, author=author, data=data)
         activation.execute()
     return process
 
@@ -142,7 +142,7 @@ def load(stdout: TextIO) -> None:
                 urgency="khan",
             ),
         )
-        complete(process, "draft", author, lambda p: services.submit_draft(process=p, user=author))
+        complete(process, "draft", author, lambda p: drafting.submit_draft(process=p, user=author))
         stdout.write("dispatch: one waiting for review\n")
 
     if "returned" not in existing:
@@ -154,15 +154,15 @@ def load(stdout: TextIO) -> None:
                 body="Đề nghị các doanh nghiệp niêm yết danh mục vật phẩm, hàng hóa cấm gửi tại các điểm phục vụ./.",
             ),
         )
-        complete(process, "draft", author, lambda p: services.submit_draft(process=p, user=author))
+        complete(process, "draft", author, lambda p: drafting.submit_draft(process=p, user=author))
         complete(
             process,
             "review",
             head,
-            lambda p: services.review_dispatch(
+            lambda p: decisions.review_dispatch(
                 process=process,
                 user=head,
-                decision=services.RETURNED,
+                decision=decisions.RETURNED,
                 comment="Bổ sung căn cứ Điều 12 Luật Bưu chính và thời hạn niêm yết.",
             ),
         )
@@ -171,21 +171,21 @@ def load(stdout: TextIO) -> None:
     if "lang-son" not in existing:
         leader = _user("giamdoc")
         process = start(author=author, demo_key="lang-son", data=_lang_son(_demo_carrier(stdout)))
-        complete(process, "draft", author, lambda p: services.submit_draft(process=p, user=author))
+        complete(process, "draft", author, lambda p: drafting.submit_draft(process=p, user=author))
         complete(
             process,
             "review",
             head,
-            lambda p: services.review_dispatch(process=p, user=head, decision=services.APPROVED, comment="Đồng ý."),
+            lambda p: decisions.review_dispatch(process=p, user=head, decision=decisions.APPROVED, comment="Đồng ý."),
         )
         complete(
             process,
             "approve",
             leader,
-            lambda p: services.approve_dispatch(process=p, user=leader, decision=services.APPROVED),
+            lambda p: decisions.approve_dispatch(process=p, user=leader, decision=decisions.APPROVED),
         )
-        complete(process, "number", clerk, lambda p: services.number_dispatch(process=p, user=clerk))
-        complete(process, "sign", leader, lambda p: services.sign_dispatch(process=p, user=leader))
-        complete(process, "seal", clerk, lambda p: services.seal_dispatch(process=p, user=clerk))
-        complete(process, "send", clerk, lambda p: services.send_dispatch(process=p, user=clerk))
+        complete(process, "number", clerk, lambda p: issuing.number_dispatch(process=p, user=clerk))
+        complete(process, "sign", leader, lambda p: issuing.sign_dispatch(process=p, user=leader))
+        complete(process, "seal", clerk, lambda p: issuing.seal_dispatch(process=p, user=clerk))
+        complete(process, "send", clerk, lambda p: delivery.send_dispatch(process=p, user=clerk))
         stdout.write(f"dispatch: the Lạng Sơn dispatch {process.number}, signed, sealed, sent and published\n")

@@ -16,8 +16,8 @@ from core.models import StaffProfile
 from core.organisation import organisation_info
 from templates_docs.doctypes import get_type
 
+from .errors import DispatchError
 from .models import URGENCY_RANK, DispatchProcess, DispatchRecipient, DispatchRevision
-from .services import DispatchError
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 STATUS_CODES = {

@@ -3,7 +3,7 @@
 draft → review (head of unit) → approve (leadership) → number (clerk) → sign (leader) → seal (clerk) → send (clerk)
 → publish (when public). A return at review or approve sends the draft back to its author.
 
-Node views only collect input; every state change is in `services.py`, so the same rules hold in tests, the demo
+Node views only collect input; every state change is in `services/`, so the same rules hold in tests, the demo
 loader and the web UI.
 """
 
@@ -21,8 +21,9 @@ from viewflow.workflow import STATUS, flow, lock
 from viewflow.workflow.flow.utils import wrap_view
 from viewflow.workflow.models import Task
 
-from . import services, views
+from . import views
 from .models import DispatchProcess
+from .services import decisions, delivery
 
 
 def _once(flow_task, view):
@@ -101,7 +102,7 @@ class DispatchFlow(flow.Flow):
     )
 
     review_passed = (
-        flow.If(lambda activation: activation.process.decision == services.APPROVED)
+        flow.If(lambda activation: activation.process.decision == decisions.APPROVED)
         .Annotation(title=_("Trưởng phòng đồng ý?"))
         .Then(this.approve)
         .Else(this.draft)
@@ -116,7 +117,7 @@ class DispatchFlow(flow.Flow):
     )
 
     approve_passed = (
-        flow.If(lambda activation: activation.process.decision == services.APPROVED)
+        flow.If(lambda activation: activation.process.decision == decisions.APPROVED)
         .Annotation(title=_("Lãnh đạo đồng ý?"))
         .Then(this.number)
         .Else(this.draft)
@@ -163,4 +164,4 @@ class DispatchFlow(flow.Flow):
     end = flow.End().Annotation(title=_("Hoàn thành"))
 
     def publish_directive(self, activation) -> None:
-        services.publish_dispatch(process=activation.process)
+        delivery.publish_dispatch(process=activation.process)

@@ -15,11 +15,14 @@ from core.roles import Role
 from templates_docs.doctypes import DOCUMENT_TYPES
 from workflows.pledges.models import Carrier
 
-from .models import AuthorityPrefix, DispatchProcess, DispatchRecipient, Urgency
-from .services import APPROVED, RETURNED, DraftData, RecipientSpec
+from .drafts import DraftData, RecipientSpec
+from .models import DispatchComment, DispatchProcess, DispatchRecipient
 
 # Types a dispatch may take (pledges and certificates have their own process).
 DISPATCH_TYPES = [slug for slug in DOCUMENT_TYPES if slug not in {"cam-ket", "giay-chung-nhan"}]
+# The field of activity is the default one ("Bưu chính"); the form does not ask for it.
+DRAFT_FIELDS_NOT_EDITED = frozenset({"field"})
+APPROVED, RETURNED = DispatchComment.Decision.APPROVE, DispatchComment.Decision.RETURN
 
 
 def _lines(text: str) -> list[str]:
@@ -42,34 +45,20 @@ class LeaderChoiceField(forms.ModelChoiceField):
         return f"{obj.get_full_name() or obj.get_username()}{title}"
 
 
-class DraftForm(forms.Form):
+class DraftForm(forms.ModelForm):
+    """The draft's own fields come from `DispatchProcess` (labels, lengths, choices), those and only those that
+    `DraftData` names; declared here are the ones entered differently (lines, a chosen leader, the organisation's
+    units) and the recipients, which are rows of their own."""
+
     doc_type = forms.ChoiceField(label=_("Loại văn bản"))
-    subject = forms.CharField(
-        label=_("Trích yếu"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_('Công văn: bắt đầu bằng "V/v ...".'),
-    )
     addressees = forms.CharField(
         label=_("Kính gửi"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Mỗi dòng một nơi.")
     )
     legal_bases = forms.CharField(
         label=_("Căn cứ"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Mỗi dòng một căn cứ.")
     )
-    body = forms.CharField(
-        label=_("Nội dung"), widget=forms.Textarea(attrs={"rows": 14}), help_text=_("Mỗi đoạn một dòng.")
-    )
-    urgency = forms.ChoiceField(label=_("Độ khẩn"), choices=Urgency.choices, required=False)
     signer = LeaderChoiceField(label=_("Lãnh đạo ký"), queryset=get_user_model().objects.none())
-    authority_prefix = forms.ChoiceField(label=_("Thẩm quyền ký"), choices=AuthorityPrefix.choices, required=False)
-    authority_title = forms.CharField(
-        label=_("Chức vụ người đứng đầu"),
-        max_length=100,
-        required=False,
-        help_text=_("Khi ký thay (KT.), ví dụ: GIÁM ĐỐC."),
-    )
     drafting_unit = forms.ChoiceField(label=_("Đơn vị soạn thảo"), required=False)
-    is_public = forms.BooleanField(label=_("Công khai trên cổng thông tin khi phát hành"), required=False)
     units = forms.MultipleChoiceField(
         label=_("Nơi nhận: đơn vị nội bộ"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -94,8 +83,23 @@ class DraftForm(forms.Form):
     attachment = forms.FileField(label=_("Phụ lục (tệp đính kèm)"), required=False)
     attachment_title = forms.CharField(label=_("Tên phụ lục"), max_length=255, required=False)
 
+    class Meta:
+        model = DispatchProcess
+        fields = [name for name in DraftData.process_fields() if name not in DRAFT_FIELDS_NOT_EDITED]
+        labels = {"is_public": _("Công khai trên cổng thông tin khi phát hành")}
+        widgets = {
+            "subject": forms.Textarea(attrs={"rows": 2}),
+            "body": forms.Textarea(attrs={"rows": 14}),
+        }
+        help_texts = {
+            "subject": _('Công văn: bắt đầu bằng "V/v ...".'),
+            "body": _("Mỗi đoạn một dòng."),
+            "authority_title": _("Khi ký thay (KT.), ví dụ: GIÁM ĐỐC."),
+        }
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["body"].required = True  # the model allows an empty body: a process starts before its draft
         self.fields["doc_type"].choices = [(slug, DOCUMENT_TYPES[slug].name) for slug in DISPATCH_TYPES]
         self.fields["signer"].queryset = _leader_queryset()
         units = organisation_info()["units"]
@@ -129,6 +133,12 @@ class DraftForm(forms.Form):
 
     author = None
 
+    def clean_addressees(self) -> list[str]:
+        return _lines(self.cleaned_data.get("addressees", ""))
+
+    def clean_legal_bases(self) -> list[str]:
+        return _lines(self.cleaned_data.get("legal_bases", ""))
+
     def draft_data(self) -> DraftData:
         data = self.cleaned_data
         unit_names = dict(self.fields["units"].choices)
@@ -146,36 +156,17 @@ class DraftForm(forms.Form):
         recipients += [
             RecipientSpec(kind=DispatchRecipient.Kind.TEXT, name=n) for n in _lines(data["other_recipients"])
         ]
-        return DraftData(
-            doc_type=data["doc_type"],
-            subject=data["subject"],
-            body=data["body"],
-            signer=data["signer"],
-            addressees=_lines(data["addressees"]),
-            legal_bases=_lines(data["legal_bases"]),
-            urgency=data["urgency"] or "",
-            authority_prefix=data["authority_prefix"] or "",
-            authority_title=data["authority_title"],
-            drafting_unit=data["drafting_unit"] or "",
-            is_public=data["is_public"],
-            recipients=recipients,
-        )
+        return DraftData(**{name: data[name] for name in self._meta.fields}, recipients=recipients)
 
     @classmethod
     def initial_from(cls, process: DispatchProcess) -> dict:
-        recipients = list(process.recipients.all())
-        return {
-            "doc_type": process.doc_type,
-            "subject": process.subject,
-            "addressees": "\n".join(process.addressees),
-            "legal_bases": "\n".join(process.legal_bases),
-            "body": process.body,
-            "urgency": process.urgency,
+        draft = DraftData.of(process)
+        initial = {name: getattr(draft, name) for name in cls._meta.fields}
+        recipients = draft.recipients
+        return initial | {
+            "addressees": "\n".join(draft.addressees),
+            "legal_bases": "\n".join(draft.legal_bases),
             "signer": process.signer_id,
-            "authority_prefix": process.authority_prefix,
-            "authority_title": process.authority_title,
-            "drafting_unit": process.drafting_unit,
-            "is_public": process.is_public,
             "units": [r.unit_abbreviation for r in recipients if r.kind == DispatchRecipient.Kind.UNIT],
             "carriers": [r.carrier_id for r in recipients if r.kind == DispatchRecipient.Kind.CARRIER],
             "agencies": "\n".join(

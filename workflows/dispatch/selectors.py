@@ -19,16 +19,10 @@ VIEW_PERMISSION = "dispatch.view_dispatchprocess"
 _OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
-def _flow_label() -> str:
-    from .flows import DispatchFlow
-
-    return DispatchFlow
-
-
 def open_dispatch_tasks() -> QuerySet[Task]:
-    """Every human task of the dispatch flow still waiting for someone."""
+    """Every human task of a dispatch still waiting for someone."""
     return Task.objects.filter(
-        process__flow_class=_flow_label(), status__in=_OPEN, flow_task_type="HUMAN"
+        process__dispatchprocess__isnull=False, status__in=_OPEN, flow_task_type="HUMAN"
     ).select_related("process", "owner")
 
 

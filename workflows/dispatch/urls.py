@@ -1,10 +1,11 @@
 from django.urls import path
 
 from . import views
+from .flows import DispatchFlow
 
 app_name = "dispatch"
 urlpatterns = [
-    path("", views.task_list, name="tasks"),
+    path("", views.task_list, {"flow_class": DispatchFlow}, name="tasks"),
     path("viec/<int:task_pk>/nhan/", views.take_task, name="take"),
     path("hop-thu/", views.inbox, name="inbox"),
     path("hop-thu/<int:recipient_pk>/", views.inbox_item, name="inbox_item"),

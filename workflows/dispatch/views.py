@@ -19,13 +19,16 @@ from django.views import generic
 from django.views.decorators.http import require_POST
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import STATUS
+from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
 
 from core.audit import trail_for
 
-from . import edxml, selectors, services
+from . import edxml, selectors
+from .errors import DispatchError
 from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm
 from .models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchRevision, ExternalSignature
+from .services import decisions, delivery, documents, drafting, issuing
 
 # --- step views (inside viewflow) -------------------------------------------------------------------------------
 
@@ -66,7 +69,7 @@ class StepView(generic.FormView):
     def form_valid(self, form):
         try:
             self.perform(form)
-        except services.DispatchError as exc:
+        except DispatchError as exc:
             messages.error(self.request, exc.message)
             form.add_error(None, exc.message)
             return self.form_invalid(form)
@@ -90,9 +93,9 @@ class StartDraftView(generic.FormView):
     def form_valid(self, form):
         activation = self.request.activation
         try:
-            process = services.start_draft(process=activation.process, author=self.request.user, data=form.draft_data())
+            process = drafting.start_draft(process=activation.process, author=self.request.user, data=form.draft_data())
             _save_attachment(form, process, self.request.user)
-        except services.DispatchError as exc:
+        except DispatchError as exc:
             transaction.set_rollback(True)
             form.add_error(None, exc.message)
             return self.form_invalid(form)
@@ -107,7 +110,7 @@ class StartDraftView(generic.FormView):
 def _save_attachment(form: DraftForm, process: DispatchProcess, user) -> None:
     upload = form.cleaned_data.get("attachment")
     if upload:
-        services.add_attachment(
+        drafting.add_attachment(
             process=process,
             user=user,
             data=upload.read(),
@@ -135,22 +138,22 @@ class DraftView(StepView):
         process, user = self.process, self.request.user
         here = self.request.get_full_path()
         try:
-            services.save_draft(process=process, user=user, data=form.draft_data())
+            drafting.save_draft(process=process, user=user, data=form.draft_data())
             _save_attachment(form, process, user)
-        except services.DispatchError as exc:
+        except DispatchError as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         try:
             if action == "preview":
-                services.render_draft_preview(process=process, user=user)
+                documents.render_draft_preview(process=process, user=user)
                 messages.success(self.request, _("Đã lưu và tạo bản PDF dự thảo."))
                 return HttpResponseRedirect(here)
             if action == "submit":
-                services.submit_draft(process=process, user=user)
+                drafting.submit_draft(process=process, user=user)
                 self.request.activation.execute()
                 messages.success(self.request, _("Đã trình dự thảo lên trưởng phòng."))
                 return HttpResponseRedirect(self.get_success_url())
-        except services.DispatchError as exc:
+        except DispatchError as exc:
             messages.error(self.request, _("Đã lưu dự thảo, nhưng: %(reason)s") % {"reason": exc.message})
             return HttpResponseRedirect(here)
         messages.success(self.request, _("Đã lưu dự thảo."))
@@ -162,7 +165,7 @@ class ReviewView(StepView):
     submit_label = _("Ghi ý kiến")
 
     def perform(self, form) -> None:
-        comment = services.review_dispatch(
+        comment = decisions.review_dispatch(
             process=self.process,
             user=self.request.user,
             decision=form.cleaned_data["decision"],
@@ -170,7 +173,7 @@ class ReviewView(StepView):
         )
         self.done_message = (
             _("Đã đồng ý, chuyển lãnh đạo duyệt.")
-            if comment.decision == services.APPROVED
+            if comment.decision == decisions.APPROVED
             else _("Đã trả lại dự thảo cho người soạn thảo.")
         )
 
@@ -180,7 +183,7 @@ class ApproveView(StepView):
     submit_label = _("Ghi ý kiến")
 
     def perform(self, form) -> None:
-        comment = services.approve_dispatch(
+        comment = decisions.approve_dispatch(
             process=self.process,
             user=self.request.user,
             decision=form.cleaned_data["decision"],
@@ -188,7 +191,7 @@ class ApproveView(StepView):
         )
         self.done_message = (
             _("Đã duyệt, chuyển văn thư cấp số.")
-            if comment.decision == services.APPROVED
+            if comment.decision == decisions.APPROVED
             else _("Đã trả lại dự thảo cho người soạn thảo.")
         )
 
@@ -198,7 +201,7 @@ class NumberView(StepView):
     submit_label = _("Cấp số và tạo bản chính")
 
     def perform(self, form) -> None:
-        services.number_dispatch(
+        issuing.number_dispatch(
             process=self.process, user=self.request.user, issued_date=form.cleaned_data["issued_date"]
         )
         self.done_message = _("Đã cấp số %(number)s.") % {"number": self.process.number}
@@ -209,7 +212,7 @@ class SignView(StepView):
     done_message = _("Đã ký số văn bản.")
 
     def perform(self, form) -> None:
-        services.sign_dispatch(process=self.process, user=self.request.user)
+        issuing.sign_dispatch(process=self.process, user=self.request.user)
 
 
 class SealView(StepView):
@@ -217,7 +220,7 @@ class SealView(StepView):
     done_message = _("Đã ký số của cơ quan lên văn bản.")
 
     def perform(self, form) -> None:
-        services.seal_dispatch(process=self.process, user=self.request.user)
+        issuing.seal_dispatch(process=self.process, user=self.request.user)
 
 
 class SendView(StepView):
@@ -225,26 +228,25 @@ class SendView(StepView):
     done_message = _("Đã phát hành văn bản tới các nơi nhận.")
 
     def perform(self, form) -> None:
-        services.send_dispatch(process=self.process, user=self.request.user)
+        delivery.send_dispatch(process=self.process, user=self.request.user)
 
 
 # --- pages at /van-ban-di/ --------------------------------------------------------------------------------------
 
 
 @login_required
-def task_list(request: HttpRequest) -> HttpResponse:
+def task_list(request: HttpRequest, *, flow_class: type[Flow]) -> HttpResponse:
+    """`flow_class` comes from the URL configuration, as viewflow hands its own views their flow."""
     rows = selectors.tasks_for(request.user)
     dispatches = selectors.visible_dispatches(request.user)[:100] if selectors.is_staff_reader(request.user) else []
-    from .flows import DispatchFlow
-
-    can_start = DispatchFlow.start.can_execute(request.user)
+    can_start = flow_class.start.can_execute(request.user)
     return render(
         request,
         "dispatch/task_list.html",
         {
             "rows": rows,
             "dispatches": dispatches,
-            "start_url": DispatchFlow.start.reverse("execute") if can_start else "",
+            "start_url": flow_class.start.reverse("execute") if can_start else "",
         },
     )
 
@@ -257,9 +259,7 @@ def execute_url(task: Task) -> str:
 @require_POST
 def take_task(request: HttpRequest, task_pk: int) -> HttpResponse:
     """Take a queued task (viewflow's assign) and go straight to its form."""
-    from .flows import DispatchFlow
-
-    task = get_object_or_404(Task, pk=task_pk, process__flow_class=DispatchFlow)
+    task = get_object_or_404(Task, pk=task_pk, process__dispatchprocess__isnull=False)
     if task.owner_id == request.user.pk:
         return HttpResponseRedirect(execute_url(task))
     if not task.flow_task.can_assign(request.user, task):
@@ -325,7 +325,7 @@ def download_revision(request: HttpRequest, pk: int, revision_pk: int) -> HttpRe
     stored = revision.docx if want_docx else revision.pdf
     if stored is None:
         raise Http404
-    services.record_download(process=process, revision=stored, user=request.user)
+    delivery.record_download(process=process, revision=stored, user=request.user)
     return _file_response(stored, filename=stored.filename or f"{process.pk}-{revision.pk}")
 
 
@@ -337,7 +337,7 @@ def download_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
         process.sent_at and selectors.inbox_for(request.user).filter(process=process).exists()
     ):
         raise PermissionDenied
-    services.record_download(process=process, revision=attachment.file, user=request.user)
+    delivery.record_download(process=process, revision=attachment.file, user=request.user)
     return _file_response(attachment.file, filename=attachment.file.filename or attachment.title)
 
 
@@ -347,10 +347,10 @@ def edxml_package(request: HttpRequest, pk: int, recipient_pk: int) -> HttpRespo
     recipient = get_object_or_404(DispatchRecipient, pk=recipient_pk, process=process)
     try:
         data = edxml.build_package(process=process, recipient=recipient)
-    except services.DispatchError as exc:
+    except DispatchError as exc:
         messages.error(request, exc.message)
         return redirect("dispatch:detail", process.pk)
-    services.record_download(
+    delivery.record_download(
         process=process, revision=process.latest_revision(DispatchRevision.Kind.SEALED), user=request.user
     )
     response = HttpResponse(data, content_type="application/xml")
@@ -367,10 +367,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_item(request: HttpRequest, recipient_pk: int) -> HttpResponse:
     recipient = get_object_or_404(selectors.inbox_for(request.user), pk=recipient_pk)
     if request.method == "POST":
-        services.acknowledge(recipient=recipient, user=request.user)
+        delivery.acknowledge(recipient=recipient, user=request.user)
         messages.success(request, _("Đã xác nhận đã nhận văn bản."))
         return redirect("dispatch:inbox_item", recipient.pk)
-    services.mark_opened(recipient=recipient, user=request.user)
+    delivery.mark_opened(recipient=recipient, user=request.user)
     process = recipient.process
     return render(
         request,
@@ -387,11 +387,14 @@ def inbox_item(request: HttpRequest, recipient_pk: int) -> HttpResponse:
 @login_required
 def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Two-step signing for a leader whose key is on a token: upload the certificate, sign, paste the value."""
-    from .flows import DispatchFlow
-
     process = get_object_or_404(DispatchProcess, pk=pk)
-    task = Task.objects.filter(process=process, flow_task=DispatchFlow.sign, status=STATUS.ASSIGNED).first()
-    if task is None or not task.flow_task.can_execute(request.user, task):
+    task = selectors.open_task_for(process)
+    if (
+        task is None
+        or task.flow_task.name != "sign"
+        or task.status != STATUS.ASSIGNED
+        or not task.flow_task.can_execute(request.user, task)
+    ):
         raise PermissionDenied
     external = process.external_signatures.filter(created_by=request.user, finished_at__isnull=True).last()
     prepare_form = ExternalPrepareForm()
@@ -400,10 +403,10 @@ def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
         prepare_form = ExternalPrepareForm(request.POST, request.FILES)
         if prepare_form.is_valid():
             try:
-                external = services.prepare_external_signing(
+                external = issuing.prepare_external_signing(
                     process=process, user=request.user, certificate_der=prepare_form.cleaned_data["certificate"]
                 )
-            except services.DispatchError as exc:
+            except DispatchError as exc:
                 messages.error(request, exc.message)
             else:
                 return redirect("dispatch:external_sign", process.pk)
@@ -412,7 +415,7 @@ def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
         if finish_form.is_valid():
             try:
                 _finish_external(request, process, task, external, finish_form.cleaned_data["signature"])
-            except services.DispatchError as exc:
+            except DispatchError as exc:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, _("Đã ký số văn bản."))
@@ -437,7 +440,7 @@ def _to_sign(external: ExternalSignature | None) -> str:
 
 def _finish_external(request, process: DispatchProcess, task: Task, external: ExternalSignature, value: bytes) -> None:
     # The signature is recorded in its own transaction (a failure is kept in the audit log), then the task completes.
-    services.finish_external_signing(process=process, external=external, user=request.user, signature_value=value)
+    issuing.finish_external_signing(process=process, external=external, user=request.user, signature_value=value)
     with transaction.atomic(), task.activation() as activation:
         activation.start(request)
         activation.execute()

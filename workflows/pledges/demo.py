@@ -15,8 +15,14 @@ from django.core import mail
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from workflows.pledges import services
+from signing import services as signing
+from signing.devpki import issue_carrier_certificate, signature_png
 from workflows.pledges.models import Campaign, Carrier, OtpChallenge, Pledge
+from workflows.pledges.services.answers import accept_upload, decline, sign_simple
+from workflows.pledges.services.countersignature import countersign
+from workflows.pledges.services.invitations import invitation_url, new_invitation_token, send_invitation
+from workflows.pledges.services.issuance import default_pledge_body, issue_pledge
+from workflows.pledges.services.otp import send_otp
 
 CAMPAIGN_SLUG = "noi-khong-hang-lau-2026"
 DEMO_CARRIER_USER = "doanhnghiep"
@@ -143,7 +149,7 @@ def load(stdout: TextIO) -> None:
             "title": "Nói không với hàng lậu, hàng cấm qua đường bưu chính năm 2026",
             "description": "Thực hiện Chỉ thị 28/CT-BTTTT: các doanh nghiệp, điểm phục vụ bưu chính trên địa bàn tỉnh "
             "ký cam kết “Nói không với việc chấp nhận, vận chuyển và phát hàng lậu, hàng cấm qua đường bưu chính”.",
-            "pledge_body": services.default_pledge_body(),
+            "pledge_body": default_pledge_body(),
             "status": Campaign.Status.RUNNING,
             "opens_at": timezone.now() - timedelta(days=10),
             "closes_at": timezone.now() + timedelta(days=45),
@@ -152,15 +158,15 @@ def load(stdout: TextIO) -> None:
             "created_by": staff,
         },
     )
-    pledges = [services.ensure_unique(campaign=campaign, carrier=c) for c in carriers]
+    pledges = [Pledge.objects.get_or_create(campaign=campaign, carrier=c)[0] for c in carriers]
     Campaign.objects.filter(pk=campaign.pk).update(render_total=len(pledges))
     signed = 0
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         mail.outbox = []
         for pledge, outcome in zip(pledges, OUTCOMES, strict=False):
-            pledge = services.issue_pledge(pledge=pledge)
+            pledge = issue_pledge(pledge=pledge)
             if pledge.invited_at is None:
-                services.send_invitation(pledge=pledge, user=staff)
+                send_invitation(pledge=pledge, user=staff)
                 _mark_bounced_demo(pledge, outcome)
                 pledge.refresh_from_db()
             if pledge.status == Pledge.Status.PENDING and outcome != "pending":
@@ -171,8 +177,8 @@ def load(stdout: TextIO) -> None:
         stdout.write(f"pledges: campaign {CAMPAIGN_SLUG} with {len(pledges)} carriers ({signed} answered now)\n")
     pending = campaign.pledges.filter(status=Pledge.Status.PENDING).exclude(carrier=carriers[0]).first()
     if created and pending is not None:  # a fresh link only on the first load, so a second load changes nothing
-        token = services.new_invitation_token(pledge=pending)
-        stdout.write(f"pledges: demo invitation for {pending.carrier.name}: {services.invitation_url(token)}\n")
+        token = new_invitation_token(pledge=pending)
+        stdout.write(f"pledges: demo invitation for {pending.carrier.name}: {invitation_url(token)}\n")
 
 
 def _mark_bounced_demo(pledge: Pledge, outcome: str) -> None:
@@ -188,11 +194,9 @@ def _mark_bounced_demo(pledge: Pledge, outcome: str) -> None:
 
 def _answer(pledge: Pledge, outcome: str) -> int:
     if outcome == "a":
-        services.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client="demo")
+        send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client="demo")
         code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
-        from signing.devpki import signature_png
-
-        services.sign_simple(
+        sign_simple(
             pledge=pledge,
             typed_name=pledge.carrier.representative,
             signature_png=signature_png(pledge.carrier.representative),
@@ -200,17 +204,14 @@ def _answer(pledge: Pledge, outcome: str) -> int:
             client="demo",
         )
     elif outcome == "c":
-        from signing import services as signing
-        from signing.devpki import issue_carrier_certificate
-
         pkcs12, password = issue_carrier_certificate(name=pledge.carrier.name, tax_code=pledge.carrier.tax_code)
         signed_pdf = signing.sign_pdf_with_pkcs12(
             pledge.issued_pdf.read(), pkcs12=pkcs12, password=password, level="B-T", appearance="none"
         )
-        services.accept_upload(pledge=pledge, data=signed_pdf, client="demo")
+        accept_upload(pledge=pledge, data=signed_pdf, client="demo")
     elif outcome == "declined":
-        services.decline(pledge=pledge, reason="Điểm phục vụ tạm ngừng hoạt động để sắp xếp lại (dữ liệu mẫu).")
+        decline(pledge=pledge, reason="Điểm phục vụ tạm ngừng hoạt động để sắp xếp lại (dữ liệu mẫu).")
     else:
         return 0
-    services.countersign(pledge_id=pledge.pk)
+    countersign(pledge_id=pledge.pk)
     return 1

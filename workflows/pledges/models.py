@@ -162,6 +162,10 @@ class Pledge(models.Model):
     certificate_pdf = models.ForeignKey(
         "core.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The certificate's number, taken before it is rendered and kept for a retry (the register stays gap-free).
+    certificate_entry = models.ForeignKey(
+        "templates_docs.RegisterEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     countersign_error = models.TextField(blank=True)
     declined_reason = models.TextField(_("lý do từ chối"), blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)

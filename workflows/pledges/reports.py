@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from core.organisation import organisation_info
 from workflows.pledges import selectors
 from workflows.pledges.models import Campaign, Pledge
-from workflows.pledges.services import department_head
 
 
 class ReportError(Exception):
@@ -104,7 +103,7 @@ def report_data(campaign: Campaign) -> dict:
         "subject": _("Kết quả ký cam kết «%(subject)s»") % {"subject": campaign.pledge_subject},
         "addressees": ["Bộ Thông tin và Truyền thông"],
         "body": "\n\n".join(body),
-        "signer": department_head(),
+        "signer": selectors.department_head(),
         "recipients": ["Bộ Thông tin và Truyền thông (để b/c)", "UBND tỉnh (để b/c)", "Lưu: VT, TTr."],
         "verification_url": "",
     }

@@ -1,13 +1,21 @@
-"""Reads other apps may use (the cms campaign page): counters and the public list of signatories."""
+"""Reads of the pledge campaign: what other apps may use (the cms campaign page: counters, the public list of
+signatories), the staff dashboard's figures, a campaign's targets, the pledge a visitor may open, the head of the
+department who signs certificates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 
-from workflows.pledges.models import Campaign, Pledge
+from core.models import StaffProfile
+from core.organisation import organisation_info
+from core.roles import Role
+from workflows.pledges.models import Campaign, Carrier, Pledge
+
+SESSION_KEY = "pledges_access"  # the public ids of the pledges this browser session unlocked by OTP
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,6 @@ def breakdown_by_district(campaign: Campaign) -> list[BreakdownRow]:
 
 
 def breakdown_by_kind(campaign: Campaign) -> list[BreakdownRow]:
-    from workflows.pledges.models import Carrier
-
     return _breakdown(campaign, "kind", {k: str(v) for k, v in Carrier.Kind.choices})
 
 
@@ -98,3 +104,41 @@ def dashboard_totals(campaign: Campaign) -> BreakdownRow:
         label="",
         **{status.value: sum(getattr(r, status.value) for r in rows) for status in DASHBOARD_STATUSES},
     )
+
+
+# --- the campaign and its carriers --------------------------------------------------------------
+
+
+def campaign_targets(campaign: Campaign) -> QuerySet[Carrier]:
+    carriers = Carrier.objects.filter(is_active=True).exclude(email="")
+    if campaign.target == Campaign.Target.DISTRICT:
+        carriers = carriers.filter(district__in=campaign.target_districts)
+    elif campaign.target == Campaign.Target.KIND:
+        carriers = carriers.filter(kind__in=campaign.target_kinds)
+    elif campaign.target == Campaign.Target.PICKED:
+        carriers = carriers.filter(pk__in=campaign.target_carriers.values("pk"))
+    return carriers.order_by("pk")
+
+
+def visible_pledge(*, request: HttpRequest, public_id) -> Pledge | None:
+    """The pledge this visitor may act on: one unlocked by OTP in this session or one of the user's carriers."""
+    pledge = Pledge.objects.select_related("carrier", "campaign").filter(public_id=public_id).first()
+    if pledge is None:
+        return None
+    if str(pledge.public_id) in request.session.get(SESSION_KEY, []):
+        return pledge
+    user = request.user
+    if user.is_authenticated and pledge.carrier.users.filter(pk=user.pk).exists():
+        return pledge
+    return None
+
+
+def department_head() -> dict[str, str]:
+    """The head of the department signs certificates: the leadership member titled GIÁM ĐỐC, else the first one."""
+    profiles = StaffProfile.objects.filter(user__groups__name=Role.LEADERSHIP.value, user__is_active=True)
+    profile = profiles.filter(title__iexact="GIÁM ĐỐC").first() or profiles.order_by("pk").first()
+    if profile is None:
+        return {"name": organisation_info().get("agency", ""), "title": "GIÁM ĐỐC"}
+    user = profile.user
+    name = f"{user.last_name} {user.first_name}".strip() or user.get_username()
+    return {"name": name, "title": profile.title.upper() or "GIÁM ĐỐC"}

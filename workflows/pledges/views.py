@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from core.audit import log_action
 from core.files import store_file
 from core.models import StoredFile
-from workflows.pledges import registry, reports, selectors, services
+from workflows.pledges import registry, reports, selectors
+from workflows.pledges.errors import PledgeError
 from workflows.pledges.forms import (
     CampaignForm,
     CorrectionForm,
@@ -28,6 +29,12 @@ from workflows.pledges.forms import (
     UploadForm,
 )
 from workflows.pledges.models import Campaign, Carrier, CorrectionRequest, OtpChallenge, OutgoingEmail, Pledge
+from workflows.pledges.services import answers, invitations
+from workflows.pledges.services.campaigns import close_campaign, start_campaign
+from workflows.pledges.services.carriers import apply_import, handle_correction, request_correction
+from workflows.pledges.services.invitations import client_address
+from workflows.pledges.services.issuance import default_pledge_body
+from workflows.pledges.services.otp import mask_email, send_otp
 
 # --- carrier pages -----------------------------------------------------------------------------
 
@@ -35,23 +42,21 @@ from workflows.pledges.models import Campaign, Carrier, CorrectionRequest, OtpCh
 def invitation(request, token: str):
     """The one-time link: prove control of the registered e-mail with an OTP, then open the pledge."""
     try:
-        pledge = services.pledge_for_token(token=token)
-    except services.PledgeError as exc:
+        pledge = invitations.pledge_for_token(token=token)
+    except PledgeError as exc:
         return render(request, "pledges/carrier/link_error.html", {"message": exc.message}, status=410)
     form = OtpForm()
     if request.method == "POST":
         try:
             if request.POST.get("action") == "send":
-                services.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, client=services._client(request))
-                messages.success(
-                    request, _("Đã gửi mã tới %(to)s.") % {"to": services._mask_email(pledge.carrier.email)}
-                )
+                send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, client=client_address(request))
+                messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
                 return redirect("pledges:invitation", token=token)
             form = OtpForm(request.POST)
             if form.is_valid():
-                pledge = services.verify_access(request=request, pledge=pledge, code=form.cleaned_data["code"])
+                pledge = invitations.verify_access(request=request, pledge=pledge, code=form.cleaned_data["code"])
                 return redirect("pledges:pledge", public_id=pledge.public_id)
-        except services.PledgeError as exc:
+        except PledgeError as exc:
             form.add_error(None, exc.message)
     context = {
         "pledge": pledge,
@@ -59,7 +64,7 @@ def invitation(request, token: str):
         "code_sent": pledge.otp_challenges.filter(
             purpose=OtpChallenge.Purpose.ACCESS, consumed_at__isnull=True
         ).exists(),
-        "masked_email": services._mask_email(pledge.carrier.email),
+        "masked_email": mask_email(pledge.carrier.email),
     }
     return render(request, "pledges/carrier/invitation.html", context)
 
@@ -69,7 +74,7 @@ def carrier_pledge(view):
 
     @wraps(view)
     def wrapper(request, public_id, *args, **kwargs):
-        pledge = services.visible_pledge(request=request, public_id=public_id)
+        pledge = selectors.visible_pledge(request=request, public_id=public_id)
         if pledge is None:
             raise Http404(_("Không tìm thấy bản cam kết."))
         return view(request, pledge, *args, **kwargs)
@@ -80,7 +85,7 @@ def carrier_pledge(view):
 def _answer_or_error(request, pledge: Pledge, form, call):
     try:
         outcome = call()
-    except services.PledgeError as exc:
+    except PledgeError as exc:
         form.add_error(None, exc.message)
         return None
     if outcome.already:
@@ -94,21 +99,13 @@ def pledge_detail(request, pledge: Pledge):
         "pledge": pledge,
         "carrier": pledge.carrier,
         "open_corrections": pledge.corrections.filter(status=CorrectionRequest.Status.OPEN),
-        "can_answer": pledge.status == Pledge.Status.PENDING and _campaign_open(pledge),
+        "can_answer": pledge.status == Pledge.Status.PENDING and invitations.campaign_open(pledge),
     }
     return render(request, "pledges/carrier/pledge.html", context)
 
 
-def _campaign_open(pledge: Pledge) -> bool:
-    try:
-        services.check_campaign_open(pledge)
-    except services.PledgeError:
-        return False
-    return True
-
-
 def _pending_or_redirect(request, pledge: Pledge):
-    if pledge.status != Pledge.Status.PENDING or not _campaign_open(pledge):
+    if pledge.status != Pledge.Status.PENDING or not invitations.campaign_open(pledge):
         messages.info(request, _("Bản cam kết không còn chờ ký."))
         return redirect("pledges:pledge", public_id=pledge.public_id)
     return None
@@ -122,11 +119,9 @@ def sign_simple(request, pledge: Pledge):
     if request.method == "POST":
         if request.POST.get("action") == "send":
             try:
-                services.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client=services._client(request))
-                messages.success(
-                    request, _("Đã gửi mã tới %(to)s.") % {"to": services._mask_email(pledge.carrier.email)}
-                )
-            except services.PledgeError as exc:
+                send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client=client_address(request))
+                messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
+            except PledgeError as exc:
                 messages.error(request, exc.message)
             form = SimpleSignForm(initial={"typed_name": request.POST.get("typed_name", "")})
         else:
@@ -136,13 +131,13 @@ def sign_simple(request, pledge: Pledge):
                     request,
                     pledge,
                     form,
-                    lambda: services.sign_simple(
+                    lambda: answers.sign_simple(
                         pledge=pledge,
                         typed_name=form.cleaned_data["typed_name"],
                         signature_png=form.cleaned_data["signature"],
                         code=form.cleaned_data["code"],
                         user=request.user,
-                        client=services._client(request),
+                        client=client_address(request),
                     ),
                 )
                 if response is not None:
@@ -160,12 +155,12 @@ def sign_pkcs12(request, pledge: Pledge):
             request,
             pledge,
             form,
-            lambda: services.sign_with_pkcs12(
+            lambda: answers.sign_with_pkcs12(
                 pledge=pledge,
                 pkcs12=form.cleaned_data["certificate"].read(64 * 1024 + 1),
                 password=form.cleaned_data["password"],
                 user=request.user,
-                client=services._client(request),
+                client=client_address(request),
             ),
         )
         if response is not None:
@@ -187,8 +182,8 @@ def upload_signed(request, pledge: Pledge):
                 request,
                 pledge,
                 form,
-                lambda: services.accept_upload(
-                    pledge=pledge, data=upload.read(), user=request.user, client=services._client(request)
+                lambda: answers.accept_upload(
+                    pledge=pledge, data=upload.read(), user=request.user, client=client_address(request)
                 ),
             )
             if response is not None:
@@ -206,8 +201,8 @@ def decline(request, pledge: Pledge):
             request,
             pledge,
             form,
-            lambda: services.decline(
-                pledge=pledge, reason=form.cleaned_data["reason"], user=request.user, client=services._client(request)
+            lambda: answers.decline(
+                pledge=pledge, reason=form.cleaned_data["reason"], user=request.user, client=client_address(request)
             ),
         )
         if response is not None:
@@ -224,8 +219,8 @@ def correction(request, pledge: Pledge):
         data = dict(form.cleaned_data)
         note = data.pop("note", "")
         try:
-            services.request_correction(pledge=pledge, changes=data, note=note, user=request.user)
-        except services.PledgeError as exc:
+            request_correction(pledge=pledge, changes=data, note=note, user=request.user)
+        except PledgeError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(
@@ -299,7 +294,7 @@ def import_carriers(request):
         try:
             if request.POST.get("action") == "apply":
                 stored = get_object_or_404(StoredFile, sha256=request.POST.get("upload", ""))
-                result = services.apply_import(data=stored.read(), filename=stored.filename, user=request.user)
+                result = apply_import(data=stored.read(), filename=stored.filename, user=request.user)
                 messages.success(
                     request,
                     _("Đã nhập: %(new)d mới, %(changed)d cập nhật.")
@@ -312,7 +307,7 @@ def import_carriers(request):
                 data = upload.read()
                 preview = registry.preview_import(data=data, filename=upload.name)
                 upload_id = store_file(data, filename=upload.name).sha256
-        except (registry.RegistryFileError, services.PledgeError) as exc:
+        except (registry.RegistryFileError, PledgeError) as exc:
             form.add_error(None, str(exc))
     return render(request, "pledges/staff/import.html", {"form": form, "preview": preview, "upload": upload_id})
 
@@ -332,7 +327,7 @@ def export_carriers(request, fmt: str):
 @login_required
 @permission_required("pledges.add_campaign", raise_exception=True)
 def campaign_create(request):
-    form = CampaignForm(request.POST or None, initial={"pledge_body": services.default_pledge_body()})
+    form = CampaignForm(request.POST or None, initial={"pledge_body": default_pledge_body()})
     if request.method == "POST" and form.is_valid():
         campaign = form.save(commit=False)
         campaign.created_by = request.user
@@ -377,7 +372,7 @@ def dashboard(request, slug: str):
             "pledge__carrier"
         ),
         "failed_emails": OutgoingEmail.objects.filter(pledge__campaign=campaign, status="failed")[:50],
-        "targets_count": services.campaign_targets(campaign).count() if campaign.status == "draft" else None,
+        "targets_count": selectors.campaign_targets(campaign).count() if campaign.status == "draft" else None,
     }
     return render(request, "pledges/staff/dashboard.html", context)
 
@@ -409,19 +404,19 @@ def campaign_action(request, slug: str, action: str):
     campaign = get_object_or_404(Campaign, slug=slug)
     try:
         if action == "start":
-            count = services.start_campaign(campaign=campaign, user=request.user)
+            count = start_campaign(campaign=campaign, user=request.user)
             messages.success(request, _("Đã bắt đầu: đang chuẩn bị %(n)d bản cam kết.") % {"n": count})
         elif action == "close":
-            services.close_campaign(campaign=campaign, user=request.user)
+            close_campaign(campaign=campaign, user=request.user)
             messages.success(request, _("Đã kết thúc chiến dịch."))
         elif action == "remind":
             if campaign.status != Campaign.Status.RUNNING:
-                raise services.PledgeError(_("Chỉ nhắc được khi chiến dịch đang diễn ra."))
-            count = services.remind_pending(campaign=campaign, user=request.user)
+                raise PledgeError(_("Chỉ nhắc được khi chiến dịch đang diễn ra."))
+            count = invitations.remind_pending(campaign=campaign, user=request.user)
             messages.success(request, _("Đã gửi nhắc tới %(n)d đơn vị.") % {"n": count})
         else:
             raise Http404
-    except services.PledgeError as exc:
+    except PledgeError as exc:
         messages.error(request, exc.message)
     return redirect("pledges:dashboard", slug=slug)
 
@@ -433,15 +428,15 @@ def pledge_action(request, pk: int, action: str):
     pledge = get_object_or_404(Pledge.objects.select_related("campaign", "carrier"), pk=pk)
     try:
         if action == "resend":
-            services.check_campaign_open(pledge)
-            services.send_invitation(pledge=pledge, user=request.user)
+            invitations.check_campaign_open(pledge)
+            invitations.send_invitation(pledge=pledge, user=request.user)
             messages.success(request, _("Đã gửi lại lời mời tới %(name)s.") % {"name": pledge.carrier.name})
         elif action == "revoke":
-            services.revoke_invitation(pledge=pledge, user=request.user)
+            invitations.revoke_invitation(pledge=pledge, user=request.user)
             messages.success(request, _("Đã thu hồi lời mời của %(name)s.") % {"name": pledge.carrier.name})
         else:
             raise Http404
-    except services.PledgeError as exc:
+    except PledgeError as exc:
         messages.error(request, exc.message)
     return redirect("pledges:dashboard", slug=pledge.campaign.slug)
 
@@ -453,7 +448,7 @@ def correction_action(request, pk: int, action: str):
     item = get_object_or_404(CorrectionRequest.objects.select_related("pledge__campaign"), pk=pk)
     if action not in ("apply", "reject"):
         raise Http404
-    services.handle_correction(correction=item, apply=action == "apply", user=request.user)
+    handle_correction(correction=item, apply=action == "apply", user=request.user)
     return redirect("pledges:dashboard", slug=item.pledge.campaign.slug)
 
 

@@ -173,10 +173,10 @@ def test_every_revision_downloads_for_staff(issued, client, people):
 
 def test_numbering_twice_takes_effect_once(driver, people, keys):
     process = driver.to_numbering()
-    from workflows.dispatch import services
+    from workflows.dispatch.services import issuing
 
-    first = services.number_dispatch(process=process, user=people.clerk)
-    again = services.number_dispatch(process=process, user=people.clerk)
+    first = issuing.number_dispatch(process=process, user=people.clerk)
+    again = issuing.number_dispatch(process=process, user=people.clerk)
     assert first.pk == again.pk
     assert RegisterEntry.objects.count() == 1
     assert open_task(process, "number") is not None  # the task itself completes only through its view

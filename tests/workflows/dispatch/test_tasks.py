@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from signing.services import validate_pdf
-from workflows.dispatch import selectors, services
+from workflows.dispatch import selectors
 from workflows.dispatch.models import DispatchRevision, Stage
+from workflows.dispatch.services import reminders
 
 from .conftest import _today, open_task
 
@@ -54,7 +55,7 @@ def test_overdue_assignees_are_reminded_once(driver, people):
     assert "Reminded 1" in out.getvalue()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [people.head.email]
     assert "quá hạn" in mail.outbox[0].body
-    assert services.remind_overdue() == 0  # once per task
+    assert reminders.remind_overdue() == 0  # once per task
     assert len(mail.outbox) == 1
 
 

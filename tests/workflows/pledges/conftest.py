@@ -15,10 +15,10 @@ from django.core import mail
 from django.utils import timezone
 
 from core.roles import Role
-from workflows.pledges import services
 from workflows.pledges.models import Campaign, Carrier, OtpChallenge, Pledge
+from workflows.pledges.services import issuance, otp
 
-RENDERED: dict[tuple, services.RenderedPledge] = {}
+RENDERED: dict[tuple, issuance.RenderedPledge] = {}
 
 CARRIERS = (
     ("Bưu điện tỉnh Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100001", "Thành phố Lạng Sơn", "Nguyễn Văn Bình"),
@@ -68,8 +68,8 @@ def issue(signing_keys, settings):
     def _issue(pledge: Pledge) -> Pledge:
         key = (pledge.carrier.name, pledge.carrier.tax_code, pledge.carrier.representative, pledge.campaign.pledge_body)
         if key not in RENDERED:
-            RENDERED[key] = services.render_pledge(pledge=pledge)
-        return services.record_issued_pdf(pledge=pledge, rendered=RENDERED[key])
+            RENDERED[key] = issuance.render_pledge(pledge=pledge)
+        return issuance.record_issued_pdf(pledge=pledge, rendered=RENDERED[key])
 
     return _issue
 
@@ -91,7 +91,7 @@ def last_code(to: str) -> str:
 
 def fresh_sign_code(pledge: Pledge) -> str:
     OtpChallenge.objects.filter(pledge=pledge).update(created_at=timezone.now() - timedelta(minutes=2))
-    services.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN)
+    otp.send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN)
     return last_code(pledge.carrier.email)
 
 

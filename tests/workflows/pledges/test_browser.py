@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 
 from signing import services as signing
-from workflows.pledges import services
 from workflows.pledges.models import Pledge
+from workflows.pledges.services import invitations
 
 from .conftest import last_code, offline_sign
 
@@ -25,7 +25,7 @@ def phone(browser, live_server):
 
 
 def _unlock(page, live_server, pledge: Pledge) -> None:
-    token = services.new_invitation_token(pledge=pledge)
+    token = invitations.new_invitation_token(pledge=pledge)
     page.goto(f"{live_server.url}/cam-ket/moi/{token}/")
     page.get_by_test_id("send-code").click()
     page.get_by_label("Mã xác thực").fill(last_code(pledge.carrier.email))

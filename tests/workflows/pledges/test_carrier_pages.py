@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.roles import Role
-from workflows.pledges import services
 from workflows.pledges.models import Campaign, CorrectionRequest, Pledge
+from workflows.pledges.services import invitations
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def invited(campaign, carriers):
     result = []
     for carrier in carriers[:2]:
         pledge = Pledge.objects.create(campaign=campaign, carrier=carrier)
-        result.append((pledge, services.new_invitation_token(pledge=pledge)))
+        result.append((pledge, invitations.new_invitation_token(pledge=pledge)))
     return result
 
 
@@ -72,7 +72,7 @@ def test_a_carrier_never_sees_another_carriers_pledge(client, invited, helpers, 
 
 def test_revoked_and_expired_links(client, invited, campaign, make_user):
     (pledge, token), (_other, other_token) = invited
-    services.revoke_invitation(pledge=pledge, user=make_user(Role.STAFF))
+    invitations.revoke_invitation(pledge=pledge, user=make_user(Role.STAFF))
     response = client.get(reverse("pledges:invitation", args=[token]))
     assert response.status_code == 410 and "không đúng" in response.content.decode()
     Campaign.objects.filter(pk=campaign.pk).update(closes_at=timezone.now())

@@ -10,8 +10,10 @@ from openpyxl import Workbook
 
 from core.models import AuditEntry
 from core.roles import Role
-from workflows.pledges import registry, services
+from workflows.pledges import registry
+from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Carrier
+from workflows.pledges.services.carriers import apply_import
 
 HEADER = (
     "Tên,Loại,Mã số thuế,Số giấy phép bưu chính,Địa chỉ,Huyện/thành phố,Người đại diện,Chức vụ,Thư điện tử,Điện thoại\n"
@@ -40,8 +42,8 @@ def test_preview_classifies_rows_and_writes_nothing(carriers):
     assert "Thiếu huyện" in bad
     assert "Trùng với dòng 3" in preview.rows[3].errors[0]
     assert Carrier.objects.count() == before
-    with pytest.raises(services.PledgeError, match="2 dòng không hợp lệ"):
-        services.apply_import(data=data, filename="ds.csv", user=None)
+    with pytest.raises(PledgeError, match="2 dòng không hợp lệ"):
+        apply_import(data=data, filename="ds.csv", user=None)
     assert Carrier.objects.count() == before
     assert Carrier.objects.get(tax_code="4900100001").email == "dn0@example.vn"
 
@@ -52,7 +54,7 @@ def test_apply_writes_all_rows_in_one_go_and_audits(carriers):
         "Thành phố Lạng Sơn,Nguyễn Văn Bình,Giám đốc,moi@example.vn,0205 3870 000",
         "Điểm BĐVHX Tân Thanh,Điểm phục vụ bưu chính,,,Xã Tân Thanh,Văn Lãng,Hà Thị Mai,Nhân viên,tt@example.vn,",
     )
-    result = services.apply_import(data=data, filename="ds.csv", user=None)
+    result = apply_import(data=data, filename="ds.csv", user=None)
     assert len(result.new) == 1 and len(result.changed) == 1
     assert Carrier.objects.get(tax_code="4900100001").email == "moi@example.vn"
     assert Carrier.objects.get(name="Điểm BĐVHX Tân Thanh").kind == Carrier.Kind.SERVICE_POINT

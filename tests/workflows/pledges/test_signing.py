@@ -10,9 +10,10 @@ from viewflow.workflow.models import Task
 
 from signing import services as signing
 from signing.devpki import signature_png
-from workflows.pledges import services
+from workflows.pledges.errors import PledgeError
 from workflows.pledges.flows import PledgeFlow
 from workflows.pledges.models import Pledge
+from workflows.pledges.services import answers
 
 
 def _pdfsig(data: bytes, tmp_path) -> str:
@@ -27,7 +28,7 @@ def test_simple_signature_is_sealed_countersigned_and_certified(
     pledge = pledges[0]
     code = helpers.fresh_sign_code(pledge)
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = services.sign_simple(
+        outcome = answers.sign_simple(
             pledge=pledge, typed_name="nguyen van binh", signature_png=signature_png("Bình"), code=code
         )
     assert not outcome.already
@@ -53,10 +54,10 @@ def test_simple_signature_is_sealed_countersigned_and_certified(
 def test_double_submit_signs_once(pledges, helpers):
     pledge = pledges[0]
     code = helpers.fresh_sign_code(pledge)
-    first = services.sign_simple(
+    first = answers.sign_simple(
         pledge=pledge, typed_name="Nguyễn Văn Bình", signature_png=signature_png("B"), code=code
     )
-    second = services.sign_simple(
+    second = answers.sign_simple(
         pledge=pledge, typed_name="Nguyễn Văn Bình", signature_png=signature_png("B"), code=code
     )
     assert not first.already and second.already
@@ -67,15 +68,15 @@ def test_double_submit_signs_once(pledges, helpers):
 def test_typed_name_must_be_the_representative(pledges, helpers):
     pledge = pledges[0]
     code = helpers.fresh_sign_code(pledge)
-    with pytest.raises(services.PledgeError, match="người đại diện"):
-        services.sign_simple(pledge=pledge, typed_name="Ai Đó", signature_png=signature_png("x"), code=code)
+    with pytest.raises(PledgeError, match="người đại diện"):
+        answers.sign_simple(pledge=pledge, typed_name="Ai Đó", signature_png=signature_png("x"), code=code)
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.PENDING
 
 
 def test_decline_ends_the_process(pledges):
     pledge = pledges[1]
-    services.decline(pledge=pledge, reason="Đơn vị đã ngừng hoạt động tại địa bàn")
+    answers.decline(pledge=pledge, reason="Đơn vị đã ngừng hoạt động tại địa bàn")
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.DECLINED
     pledge.process.refresh_from_db()
@@ -91,7 +92,7 @@ def test_countersigned_pledge_shows_the_drawn_signature_in_the_stamp(
     pledge = pledges[1]
     code = helpers.fresh_sign_code(pledge)
     with django_capture_on_commit_callbacks(execute=True):
-        services.sign_simple(pledge=pledge, typed_name="Hoàng Thị Lan", signature_png=signature_png("Lan"), code=code)
+        answers.sign_simple(pledge=pledge, typed_name="Hoàng Thị Lan", signature_png=signature_png("Lan"), code=code)
     pledge.refresh_from_db()
     sealed = pledge.countersigned_pdf.read()
     path = tmp_path / "sealed.pdf"
@@ -106,7 +107,7 @@ def test_countersigned_pledge_shows_the_drawn_signature_in_the_stamp(
     )
     (png,) = tmp_path.glob("p*.png")
     image = Image.open(png).convert("RGB")
-    x1, y1, x2, y2 = services._simple_stamp_box(pledge)
+    x1, y1, x2, y2 = answers.simple_stamp_box(pledge)
     stamp = image.crop((int(x1), int(image.height - y2), int(x2) + 1, int(image.height - y1) + 1))
     blue = (18, 45, 160)  # the stroke colour of signature_png
     inked = sum(
@@ -123,8 +124,8 @@ def test_countersigned_pledge_shows_the_drawn_signature_in_the_stamp(
 def test_a_broken_drawing_is_refused_with_a_message(pledges, helpers):
     pledge = pledges[2]
     code = helpers.fresh_sign_code(pledge)
-    with pytest.raises(services.PledgeError, match="Ảnh chữ ký không hợp lệ"):
-        services.sign_simple(
+    with pytest.raises(PledgeError, match="Ảnh chữ ký không hợp lệ"):
+        answers.sign_simple(
             pledge=pledge, typed_name="Lương Văn Tú", signature_png=b"\x89PNG\r\n\x1a\n" + b"\0" * 40, code=code
         )
     pledge.refresh_from_db()

@@ -12,8 +12,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.roles import Role
-from workflows.pledges import services
+from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Campaign, OutgoingEmail, Pledge
+from workflows.pledges.services import answers, invitations, issuance
 
 
 def test_create_and_start_a_campaign_by_district(
@@ -29,7 +30,7 @@ def test_create_and_start_a_campaign_by_district(
             "slug": "cam-ket-2026",
             "template_doc_type": "cam-ket",
             "pledge_subject": "Nói không với việc chấp nhận, vận chuyển và phát hàng lậu, hàng cấm qua đường bưu chính",
-            "pledge_body": services.default_pledge_body(),
+            "pledge_body": issuance.default_pledge_body(),
             "closes_at": closes,
             "target": "district",
             "target_districts": ["Cao Lộc", "Tràng Định"],
@@ -62,10 +63,10 @@ def test_create_and_start_a_campaign_by_district(
 def test_actions_and_exports(client, make_user, pledges, django_capture_on_commit_callbacks):
     campaign = pledges[0].campaign
     client.force_login(make_user(Role.STAFF))
-    services.decline(pledge=pledges[2], reason="Không còn cung ứng dịch vụ")
+    answers.decline(pledge=pledges[2], reason="Không còn cung ứng dịch vụ")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("pledges:pledge_action", args=[pledges[1].pk, "revoke"]))
-        count = services.remind_pending(campaign=campaign, user=None)
+        count = invitations.remind_pending(campaign=campaign, user=None)
     assert count == 1
     pledges[1].refresh_from_db()
     assert pledges[1].status == Pledge.Status.REVOKED and pledges[1].process.status == "CANCELED"
@@ -85,15 +86,15 @@ def test_actions_and_exports(client, make_user, pledges, django_capture_on_commi
     client.post(reverse("pledges:campaign_action", args=[campaign.slug, "close"]))
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.CLOSED
-    with pytest.raises(services.PledgeError, match="kết thúc"):
-        services.pledge_for_token(token=services.new_invitation_token(pledge=pledges[0]))
+    with pytest.raises(PledgeError, match="kết thúc"):
+        invitations.pledge_for_token(token=invitations.new_invitation_token(pledge=pledges[0]))
 
 
 def test_reminders_are_sent_once_per_configured_day(pledges, django_capture_on_commit_callbacks):
     campaign = pledges[0].campaign
     Campaign.objects.filter(pk=campaign.pk).update(reminder_days=[7, 3], closes_at=timezone.now() + timedelta(days=5))
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_due_reminders() == 3
-        assert services.send_due_reminders() == 0
+        assert invitations.send_due_reminders() == 3
+        assert invitations.send_due_reminders() == 0
     campaign.refresh_from_db()
     assert campaign.reminders_sent == [7]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from core.models import AuditEntry
-from workflows.pledges import services
+from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Pledge
+from workflows.pledges.services import answers
 
 from .conftest import offline_sign
 
 
 def _refused(pledge: Pledge, data: bytes, match: str) -> None:
-    with pytest.raises(services.PledgeError, match=match):
-        services.accept_upload(pledge=pledge, data=data)
+    with pytest.raises(PledgeError, match=match):
+        answers.accept_upload(pledge=pledge, data=data)
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.PENDING and pledge.signed_pdf_id is None
 
@@ -21,7 +22,7 @@ def _refused(pledge: Pledge, data: bytes, match: str) -> None:
 def test_offline_signed_pledge_is_accepted(pledges, carrier_certificates):
     pledge = pledges[0]
     signed = offline_sign(pledge.issued_pdf.read(), carrier_certificates[pledge.carrier.tax_code])
-    outcome = services.accept_upload(pledge=pledge, data=signed)
+    outcome = answers.accept_upload(pledge=pledge, data=signed)
     assert not outcome.already
     pledge.refresh_from_db()
     assert pledge.status == Pledge.Status.SIGNED and pledge.method == Pledge.Method.OFFLINE
@@ -53,12 +54,12 @@ def test_wrong_uploads_are_refused_with_the_reason(pledges, carrier_certificates
 def test_pkcs12_signature_is_used_once_and_checked(pledges, carrier_certificates):
     pledge = pledges[0]
     pkcs12, password = carrier_certificates[pledge.carrier.tax_code]
-    with pytest.raises(services.PledgeError, match="khóa ký|mật khẩu"):
-        services.sign_with_pkcs12(pledge=pledge, pkcs12=pkcs12, password=b"wrong")
+    with pytest.raises(PledgeError, match="khóa ký|mật khẩu"):
+        answers.sign_with_pkcs12(pledge=pledge, pkcs12=pkcs12, password=b"wrong")
     other_pkcs12, other_password = carrier_certificates[pledges[1].carrier.tax_code]
-    with pytest.raises(services.PledgeError, match="không phải cho"):
-        services.sign_with_pkcs12(pledge=pledge, pkcs12=other_pkcs12, password=other_password)
-    outcome = services.sign_with_pkcs12(pledge=pledge, pkcs12=pkcs12, password=password)
+    with pytest.raises(PledgeError, match="không phải cho"):
+        answers.sign_with_pkcs12(pledge=pledge, pkcs12=other_pkcs12, password=other_password)
+    outcome = answers.sign_with_pkcs12(pledge=pledge, pkcs12=pkcs12, password=password)
     pledge.refresh_from_db()
     assert not outcome.already and pledge.method == Pledge.Method.PKCS12
     assert pkcs12 not in pledge.signed_pdf.read()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workflows.dispatch.tasks import remind_overdue_tasks
+from workflows.dispatch.services.reminders import remind_overdue_task
 
 
 class Command(BaseCommand):
@@ -11,8 +11,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, now: bool = False, **options) -> None:
         if now:
-            count = remind_overdue_tasks.call()
+            count = remind_overdue_task.call()
             self.stdout.write(f"Reminded {count} overdue task(s).")
         else:
-            result = remind_overdue_tasks.enqueue()
+            result = remind_overdue_task.enqueue()
             self.stdout.write(f"Queued reminder task {result.id}.")

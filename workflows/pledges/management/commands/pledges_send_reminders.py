@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workflows.pledges.services import send_due_reminders
+from workflows.pledges.services.invitations import send_due_reminders
 
 
 class Command(BaseCommand):

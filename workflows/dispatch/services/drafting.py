@@ -1,0 +1,111 @@
+"""Writing a draft: starting it, saving it, its attachments (phụ lục), and submitting it to the head of unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core.audit import log_action
+from core.files import store_file
+from workflows.dispatch.drafts import DraftData, RecipientSpec
+from workflows.dispatch.errors import DispatchError
+from workflows.dispatch.models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchVersion, Stage
+from workflows.dispatch.services.documents import render_draft_preview, staff_profile
+
+
+def _write_draft(process: DispatchProcess, data: DraftData, *, author) -> None:
+    if data.signer is not None and author is not None and data.signer.pk == author.pk:
+        raise DispatchError(_("Người soạn thảo không thể đồng thời là người ký duyệt văn bản."))
+    if data.authority_prefix and not data.authority_title.strip():
+        raise DispatchError(_("Khi ký thay, hãy ghi chức vụ của người đứng đầu (ví dụ: GIÁM ĐỐC)."))
+    data.normalised().write_to(process)
+
+
+def _replace_recipients(process: DispatchProcess, specs: Sequence[RecipientSpec]) -> None:
+    process.recipients.all().delete()
+    DispatchRecipient.objects.bulk_create(
+        DispatchRecipient(
+            process=process,
+            kind=spec.kind,
+            name=spec.name[:255],
+            unit_abbreviation=spec.unit_abbreviation,
+            carrier_id=spec.carrier_id,
+            organ_id=spec.organ_id,
+            email=spec.email,
+        )
+        for spec in specs
+    )
+
+
+def start_draft(*, process: DispatchProcess, author, data: DraftData) -> DispatchProcess:
+    """Fill a new process (called by the start node before viewflow saves it)."""
+    _write_draft(process, data, author=author)
+    process.author = author
+    process.stage = Stage.DRAFTING
+    if not process.drafting_unit:
+        profile = staff_profile(author)
+        process.drafting_unit = profile.unit_abbreviation if profile else ""
+    process.save()
+    _replace_recipients(process, data.recipients)
+    log_action(
+        "workflows.dispatch.created", {"subject": process.subject, "doc_type": process.doc_type}, author, obj=process
+    )
+    return process
+
+
+def save_draft(*, process: DispatchProcess, user, data: DraftData) -> DispatchProcess:
+    if process.author_id != user.pk:
+        raise DispatchError(_("Chỉ người soạn thảo mới sửa được dự thảo này."))
+    if process.stage not in (Stage.DRAFTING, Stage.RETURNED):
+        raise DispatchError(_("Văn bản đã được trình, không sửa được nữa."))
+    _write_draft(process, data, author=user)
+    process.save()
+    _replace_recipients(process, data.recipients)
+    log_action("workflows.dispatch.draft_saved", {"version": process.version}, user, obj=process)
+    return process
+
+
+def add_attachment(
+    *, process: DispatchProcess, user, data: bytes, filename: str, title: str = ""
+) -> DispatchAttachment:
+    max_bytes = settings.VANTHU_MAX_UPLOAD_BYTES
+    if len(data) > max_bytes:
+        raise DispatchError(_("Tệp phụ lục quá lớn (tối đa %(mb)s MB).") % {"mb": max_bytes // (1024 * 1024)})
+    stored = store_file(data, filename=filename)
+    attachment = DispatchAttachment.objects.create(
+        process=process, title=(title or filename)[:255], file=stored, uploaded_by=user
+    )
+    log_action(
+        "workflows.dispatch.attachment_added",
+        {"title": attachment.title, "sha256": stored.sha256, "size": stored.size},
+        user,
+        obj=process,
+    )
+    return attachment
+
+
+def submit_draft(*, process: DispatchProcess, user) -> DispatchVersion:
+    """The author sends the draft to the head of unit: a draft PDF and a snapshot of the content are kept."""
+    if process.author_id != user.pk:
+        raise DispatchError(_("Chỉ người soạn thảo mới trình được dự thảo này."))
+    if not process.subject or not process.body or process.signer_id is None:
+        raise DispatchError(_("Cần có trích yếu, nội dung và người ký trước khi trình."))
+    revision = render_draft_preview(process=process, user=user)
+    content = DraftData.of(process).snapshot()
+    content["attachments"] = [{"title": a.title, "sha256": a.file.sha256} for a in process.attachments.all()]
+    version = DispatchVersion.objects.create(
+        process=process, number=process.version, content=content, draft=revision, submitted_by=user
+    )
+    process.stage = Stage.REVIEWING
+    process.decision = ""
+    process.last_error = ""
+    process.save(update_fields=["stage", "decision", "last_error"])
+    log_action(
+        "workflows.dispatch.submitted",
+        {"version": process.version, "sha256": revision.pdf.sha256},
+        user,
+        obj=process,
+    )
+    return version

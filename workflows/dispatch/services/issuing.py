@@ -1,0 +1,262 @@
+"""Making the dispatch official: the clerk numbers it (final PDF), the leader signs it (in one step with a key
+held here, or in two with a token), the clerk applies the organisation's seal."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import log_action
+from core.organisation import organisation_info
+from signing.errors import SigningError
+from signing.models import SigningKey
+from signing.services import (
+    finish_external_signature,
+    key_id_for_user,
+    new_verification_code,
+    prepare_external_signature,
+    record_issued_revision,
+    sign_pdf,
+    verification_url,
+)
+from templates_docs.services import register_outgoing
+from workflows.dispatch.errors import DispatchError
+from workflows.dispatch.models import DispatchProcess, DispatchRevision, ExternalSignature, Stage
+from workflows.dispatch.services.documents import recipient_lines, render, store_revision, user_label
+
+
+def lock_process(process: DispatchProcess) -> DispatchProcess:
+    return DispatchProcess.objects.select_for_update().get(pk=process.pk)
+
+
+def copy_state(process: DispatchProcess, source: DispatchProcess) -> None:
+    """Copy the committed state onto the caller's instance (the flow keeps using it)."""
+    for f in DispatchProcess._meta.concrete_fields:
+        if not f.primary_key:
+            setattr(process, f.attname, getattr(source, f.attname))
+
+
+def _signing_failed(exc: SigningError) -> DispatchError:
+    message = getattr(exc, "user_message", "") or _("Không ký được văn bản.")
+    return DispatchError(message, detail=str(exc))
+
+
+@contextmanager
+def _failure_recorded(process: DispatchProcess, user, step: str) -> Iterator[None]:
+    """Run a step; if it fails, keep the message on the process and in the audit log, then re-raise.
+
+    Used outside the step's own transaction, so the failure record survives the rollback of the step.
+    """
+    try:
+        yield
+    except DispatchError as exc:
+        DispatchProcess.objects.filter(pk=process.pk).update(last_error=exc.message)
+        process.last_error = exc.message
+        log_action(f"workflows.dispatch.{step}_failed", {"error": str(exc)[:500]}, user, obj=process)
+        raise
+
+
+def number_dispatch(*, process: DispatchProcess, user, issued_date: datetime.date | None = None) -> DispatchRevision:
+    """Take the next number of the register, record the issue date and render the final document, all at once.
+
+    One transaction: if rendering fails the number is given back (the register stays gap-free) and the task
+    stays with the clerk. Numbering an already numbered dispatch returns its final revision unchanged.
+    """
+    with _failure_recorded(process, user, "number"), transaction.atomic():
+        locked = lock_process(process)
+        if locked.number:
+            existing = locked.latest_revision(DispatchRevision.Kind.FINAL)
+            if existing is not None:
+                return existing
+        issued = issued_date or timezone.localdate()
+        org = organisation_info()
+        entry = register_outgoing(
+            doc_type=locked.doc_type,
+            issued_date=issued,
+            agency_abbreviation=org["abbreviation"],
+            drafting_unit=locked.drafting_unit,
+            subject=locked.subject,
+            signer_name=user_label(locked.signer),
+            recipients=recipient_lines(locked),
+            copies=1,
+        )
+        locked.number = entry.code
+        locked.code_number = entry.number
+        locked.issued_date = issued
+        locked.register_entry = str(entry.pk)
+        locked.verification_code = new_verification_code()
+        rendered = render(locked, draft=False, verification_url=verification_url(locked.verification_code))
+        page_index, box = rendered.signature_box
+        locked.signature_page = page_index
+        locked.signature_box = list(box)
+        locked.stage = Stage.SIGNING
+        locked.last_error = ""
+        locked.save()
+        revision = store_revision(
+            locked,
+            kind=DispatchRevision.Kind.FINAL,
+            pdf=rendered.pdf,
+            docx=rendered.docx,
+            user=user,
+            rendered=rendered,
+        )
+        log_action(
+            "workflows.dispatch.numbered",
+            {
+                "number": locked.number,
+                "issued_date": issued,
+                "sha256": revision.pdf.sha256,
+                "docx_sha256": revision.docx.sha256 if revision.docx else "",
+            },
+            user,
+            obj=locked,
+        )
+    copy_state(process, locked)
+    return revision
+
+
+def seal_box(box: Sequence[float]) -> tuple[float, float, float, float]:
+    """A square as tall as the signature box, centred on its left third (ND30: the seal covers that third)."""
+    x1, y1, x2, y2 = box
+    side = y2 - y1
+    centre = x1 + (x2 - x1) / 6
+    return (centre - side / 2, y1, centre + side / 2, y2)
+
+
+def _record_signature(
+    locked: DispatchProcess, process: DispatchProcess, *, user, base: DispatchRevision, pdf: bytes, step: str
+) -> DispatchRevision:
+    kind = DispatchRevision.Kind.SIGNED if step == "signed" else DispatchRevision.Kind.SEALED
+    revision = store_revision(locked, kind=kind, pdf=pdf, user=user, previous=base)
+    locked.stage = Stage.SEALING if step == "signed" else Stage.SENDING
+    locked.last_error = ""
+    locked.save(update_fields=["stage", "last_error"])
+    log_action(
+        f"workflows.dispatch.{step}",
+        {"number": locked.number, "sha256": revision.pdf.sha256, "previous_sha256": base.pdf.sha256},
+        user,
+        obj=locked,
+    )
+    copy_state(process, locked)
+    return revision
+
+
+def sign_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
+    """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF."""
+    if process.signer_id != user.pk:
+        raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
+    with _failure_recorded(process, user, "sign"), transaction.atomic():
+        locked = lock_process(process)
+        done = locked.latest_revision(DispatchRevision.Kind.SIGNED)
+        if done is not None:
+            return done
+        base = locked.latest_revision(DispatchRevision.Kind.FINAL)
+        if base is None:
+            raise DispatchError(_("Văn bản chưa được cấp số."))
+        key_id = key_id_for_user(user)
+        if key_id is None:
+            raise DispatchError(_("Bạn chưa có khóa ký số trong hệ thống. Hãy dùng cách ký hai bước bằng thiết bị ký."))
+        try:
+            signed = sign_pdf(
+                base.pdf.read(),
+                key_id=key_id,
+                level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
+                appearance="signature",
+                page=locked.signature_page,
+                box=tuple(locked.signature_box) if locked.signature_box else None,
+            )
+        except SigningError as exc:
+            raise _signing_failed(exc) from exc
+        return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
+
+
+def prepare_external_signing(*, process: DispatchProcess, user, certificate_der: bytes) -> ExternalSignature:
+    """Two-step signing for a key on a token: prepare the PDF and return what the token must sign."""
+    if process.signer_id != user.pk:
+        raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
+    base = process.latest_revision(DispatchRevision.Kind.FINAL)
+    if base is None:
+        raise DispatchError(_("Văn bản chưa được cấp số."))
+    try:
+        # The signer's signature image comes from their key record (a token key is registered with one); without
+        # an image the box gets the signer's name and the signing time as text.
+        image = (
+            SigningKey.objects.filter(owner=user, is_active=True)
+            .exclude(signature_image="")
+            .values_list("signature_image", flat=True)
+            .first()
+        )
+        state = prepare_external_signature(
+            base.pdf.read(),
+            certificate_der=certificate_der,
+            level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
+            appearance="signature" if image else "text",
+            signature_image=image or "",
+            page=process.signature_page,
+            box=tuple(process.signature_box) if process.signature_box else None,
+        )
+    except SigningError as exc:
+        raise _signing_failed(exc) from exc
+    external = ExternalSignature.objects.create(process=process, state=state, created_by=user)
+    log_action("workflows.dispatch.external_sign_prepared", {"external": external.pk}, user, obj=process)
+    return external
+
+
+def finish_external_signing(
+    *, process: DispatchProcess, external: ExternalSignature, user, signature_value: bytes
+) -> DispatchRevision:
+    if external.created_by_id != user.pk or external.process_id != process.pk or external.finished_at:
+        raise DispatchError(_("Phiên ký không hợp lệ hoặc đã kết thúc."))
+    with _failure_recorded(process, user, "sign"), transaction.atomic():
+        locked = lock_process(process)
+        done = locked.latest_revision(DispatchRevision.Kind.SIGNED)
+        if done is not None:
+            return done
+        base = locked.latest_revision(DispatchRevision.Kind.FINAL)
+        try:
+            signed = finish_external_signature(state=external.state, signature_value=signature_value)
+        except SigningError as exc:
+            raise _signing_failed(exc) from exc
+        external.finished_at = timezone.now()
+        external.save(update_fields=["finished_at"])
+        return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
+
+
+def seal_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
+    """The organisation's signature with the seal image (PAdES B-LT) over the leader's signature."""
+    with _failure_recorded(process, user, "seal"), transaction.atomic():
+        locked = lock_process(process)
+        done = locked.latest_revision(DispatchRevision.Kind.SEALED)
+        if done is not None:
+            return done
+        base = locked.latest_revision(DispatchRevision.Kind.SIGNED)
+        if base is None:
+            raise DispatchError(_("Lãnh đạo chưa ký văn bản này."))
+        try:
+            sealed = sign_pdf(
+                base.pdf.read(),
+                key_id=settings.VANTHU_DISPATCH_SEAL_KEY,
+                level=settings.VANTHU_DISPATCH_SEAL_LEVEL,
+                appearance="seal",
+                page=locked.signature_page,
+                box=seal_box(locked.signature_box) if locked.signature_box else None,
+            )
+        except SigningError as exc:
+            raise _signing_failed(exc) from exc
+        revision = _record_signature(locked, process, user=user, base=base, pdf=sealed, step="sealed")
+        record_issued_revision(
+            code=locked.verification_code,
+            pdf=sealed,
+            number=locked.number,
+            subject=locked.subject,
+            issuer=organisation_info()["agency"],
+            issued_date=locked.issued_date,
+            kind="dispatch",
+        )
+    return revision
