@@ -48,7 +48,7 @@ class OutgoingRegisterView(LoginRequiredMixin, PermissionRequiredMixin, Template
         if kind == "xlsx":
             data, content_type = exports.register_xlsx(entries, year=year, type_name=type_name), XLSX
         else:
-            organisation = getattr(settings, "VANTHU_DEFAULT_ORGANISATION", {})
+            organisation = settings.VANTHU_DEFAULT_ORGANISATION
             data = exports.register_docx(entries, organisation=organisation, year=year, type_name=type_name)
             content_type = DOCX
             if kind == "pdf":

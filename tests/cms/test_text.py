@@ -1,5 +1,3 @@
-import pytest
-
 from cms.text import highlight, search_key, snippet, text_to_html
 
 

@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from core.text import fold
+from workflows.pledges.errors import RegistryFileError
 from workflows.pledges.models import Carrier
 
 # (field, header printed on export, accepted header spellings: compared folded, so "Dia chi" is "Địa chỉ")
@@ -35,10 +36,6 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 FIELDS = tuple(c[0] for c in COLUMNS)
 MAX_ROWS = 20_000
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
-
-
-class RegistryFileError(Exception):
-    """The file itself cannot be read (wrong format, no header row...)."""
 
 
 @dataclass

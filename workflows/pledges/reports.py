@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.organisation import organisation_info
+from core.types import User
 from workflows.pledges import selectors
 from workflows.pledges.models import Campaign, Pledge
 
@@ -109,7 +110,7 @@ def report_data(campaign: Campaign) -> dict:
     }
 
 
-def campaign_report(*, campaign: Campaign, user=None):
+def campaign_report(*, campaign: Campaign, user: User | None = None):
     """The ND30 report as a draft (the number and signature come through the dispatch flow)."""
     from templates_docs.errors import DocumentError
     from templates_docs.services import render_document

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.organisation import organisation_info
+from core.types import User
 from signing.errors import SigningError
 from signing.models import SigningKey
 from signing.services import (
@@ -48,7 +49,7 @@ def _signing_failed(exc: SigningError) -> DispatchError:
 
 
 @contextmanager
-def _failure_recorded(process: DispatchProcess, user, step: str) -> Iterator[None]:
+def _failure_recorded(process: DispatchProcess, user: User, step: str) -> Iterator[None]:
     """Run a step; if it fails, keep the message on the process and in the audit log, then re-raise.
 
     Used outside the step's own transaction, so the failure record survives the rollback of the step.
@@ -62,7 +63,9 @@ def _failure_recorded(process: DispatchProcess, user, step: str) -> Iterator[Non
         raise
 
 
-def number_dispatch(*, process: DispatchProcess, user, issued_date: datetime.date | None = None) -> DispatchRevision:
+def number_dispatch(
+    *, process: DispatchProcess, user: User, issued_date: datetime.date | None = None
+) -> DispatchRevision:
     """Take the next number of the register, record the issue date and render the final document, all at once.
 
     One transaction: if rendering fails the number is given back (the register stays gap-free) and the task
@@ -147,7 +150,7 @@ def _record_signature(
     return revision
 
 
-def sign_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
+def sign_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
     """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
@@ -176,7 +179,7 @@ def sign_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
         return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
 
-def prepare_external_signing(*, process: DispatchProcess, user, certificate_der: bytes) -> ExternalSignature:
+def prepare_external_signing(*, process: DispatchProcess, user: User, certificate_der: bytes) -> ExternalSignature:
     """Two-step signing for a key on a token: prepare the PDF and return what the token must sign."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
@@ -209,7 +212,7 @@ def prepare_external_signing(*, process: DispatchProcess, user, certificate_der:
 
 
 def finish_external_signing(
-    *, process: DispatchProcess, external: ExternalSignature, user, signature_value: bytes
+    *, process: DispatchProcess, external: ExternalSignature, user: User, signature_value: bytes
 ) -> DispatchRevision:
     if external.created_by_id != user.pk or external.process_id != process.pk or external.finished_at:
         raise DispatchError(_("Phiên ký không hợp lệ hoặc đã kết thúc."))
@@ -228,7 +231,7 @@ def finish_external_signing(
         return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
 
-def seal_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
+def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
     """The organisation's signature with the seal image (PAdES B-LT) over the leader's signature."""
     with _failure_recorded(process, user, "seal"), transaction.atomic():
         locked = lock_process(process)
