@@ -47,8 +47,9 @@ def test_publish_directive_bypasses_wagtail_moderation(home, directive_kwargs):
 
 
 def test_publish_directive_refuses_a_file_that_is_not_a_pdf(home, directive_kwargs):
-    with pytest.raises(PublishError, match="không phải tệp PDF") as refused:
+    with pytest.raises(PublishError) as refused:
         publish_directive(**{**directive_kwargs, "pdf": b"<html>"})
+    assert refused.value.message == "Không đăng được văn bản: tệp đã ký không phải tệp PDF."
     assert refused.value.detail == "dispatch:42: the signed file is not a PDF"
     assert not DirectivePage.objects.exists()
 
