@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
-from wagtail.models import Page
+from wagtail.models import GroupApprovalTask, GroupPagePermission, Page
 
 from cms.errors import CmsError, PublishError
 from cms.models import DirectiveIndexPage, DirectivePage, HomePage, PortalPage, SearchEntry
@@ -218,9 +219,6 @@ EDITOR_PAGE_PERMISSIONS = {
 def setup_editorial_permissions(*, home: Page) -> None:
     """Staff draft pages and submit them for approval; leadership approves in Wagtail's "Moderators approval"
     workflow (created by Wagtail's migrations on the root page)."""
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupApprovalTask, GroupPagePermission
-
     for role, codenames in EDITOR_PAGE_PERMISSIONS.items():
         group = Group.objects.filter(name=role.value).first()
         if group is None:
