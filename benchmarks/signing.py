@@ -17,6 +17,11 @@ Cases (medians of n runs, ms):
   `GlyphAccumulatorFactory` TTF text stamp with the PNG as its background.
 - `validate_blt`: `validate_pdf` of a B-LT document (child-process isolation included). Baseline
   `validate_blt_stock`: stock `validate_pdf_signature` with a validation context built from the file's DSS.
+- `csc_remote_bt`: PAdES B-T through the remote signing provider (CSC API: token, credentials/info,
+  credentials/authorize with the PIN, signatures/signHash) — `signing.devcsc`, i.e. certomancer-csc-dummy in
+  its own process on loopback — with that provider's TSA over HTTP. Baseline `csc_local_bt`: the same B-T
+  (same TSA over HTTP, no appearance) with a local key parsed once. The ratio is the price of the remote round
+  trips. `csc_remote_bt_batch10`: 10 documents in one authorisation, per document.
 - `raw_rsa_sign`: one RSA-2048 PKCS#1 v1.5 signature, the floor.
 Throughput: B-B visible signatures and pledge signatures per second with 2 worker processes, ours and stock.
 Every output is first checked: our validator (TOTAL_PASSED), poppler's pdfsig and `qpdf --check`.
@@ -52,7 +57,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from signing import engine, services  # noqa: E402
+from signing import csc, engine, services  # noqa: E402
 from signing.devpki import DevPki  # noqa: E402
 from signing.keys import load_pkcs12_bytes  # noqa: E402
 from tests.signing_support import sample_pdf  # noqa: E402
@@ -86,14 +91,14 @@ def _sign(pdf: bytes, loaded, request: engine.SignRequest) -> bytes:
         signer=loaded.signer,
         chain_der=[loaded.certificate_der, *loaded.chain_der],
         request=request,
-        env=services._environment(),
+        env=services.sign_environment(),
     )
 
 
 def ours(level: str) -> bytes:
     """`sign_pdf` minus the key-record query: cached key, ND30 signature image, cached image encoding."""
     loaded, key = _loaded_key(KEY_ID, "Nguyễn Quang Huy")
-    plan = services._plan(
+    plan = services.appearance_plan(
         "signature", page=None, box=BOX, text_lines=None, signer_name="", signature_image=str(key.signature_image)
     )
     return _sign(PDF, loaded, engine.SignRequest(level=level, plan=plan))
@@ -123,7 +128,9 @@ def _seal_rect() -> list[int]:
 def ours_seal() -> bytes:
     """The organisation's signature after the leader's: the red seal over the left third of the leader's box."""
     loaded, key = _loaded_key(SEAL_KEY, settings.SIGNING_DEV_AGENCY_NAME)
-    plan = services._plan("seal", page=None, box=BOX, text_lines=None, signer_name="", seal_image=str(key.seal_image))
+    plan = services.appearance_plan(
+        "seal", page=None, box=BOX, text_lines=None, signer_name="", seal_image=str(key.seal_image)
+    )
     return _sign(_leader_pdf(), loaded, engine.SignRequest(level="B-B", plan=plan))
 
 
@@ -177,7 +184,7 @@ def ours_drawn() -> bytes:
     loaded, _key = _loaded_key(SYSTEM_KEY, "Hệ thống văn thư điện tử")
     i = next(_counter)
     # `sign_pdf` validates and encodes the caller's PNG in `_plan`, per signature: measured here too
-    plan = services._plan(
+    plan = services.appearance_plan(
         "text", page=0, box=DRAWN_BOX, text_lines=_drawn_lines(i), signer_name="", drawn_image=_drawn_png(i)
     )
     return _sign(PDF, loaded, engine.SignRequest(level="B-B", plan=plan, reason="Ký điện tử, xác thực OTP"))
@@ -364,6 +371,76 @@ def throughput(kind: str, per_worker: int) -> float:
         return done / (time.perf_counter() - t)
 
 
+class _RemoteProvider:
+    """signing.devcsc (certomancer-csc-dummy with a PIN) in a child process on a free loopback port."""
+
+    PIN = "24681357"
+    CREDENTIAL = "csc-dev/bench"
+
+    def __init__(self) -> None:
+        import subprocess
+
+        from signing import devcsc
+
+        self.dir = devcsc.ensure(
+            Path(tempfile.mkdtemp(prefix="vanthu-bench-csc-")),
+            accounts=[
+                devcsc.DevAccount(user_id="bench", common_name="Nguyễn Quang Huy", credentials=("bench",), pin=self.PIN)
+            ],
+            client_id="bench",
+            client_secret="bench-secret",  # noqa: S106 - the throw-away dev provider of this run
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "signing.devcsc", str(self.dir)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        line = self.proc.stdout.readline()
+        self.proc.stdout.close()
+        assert line.startswith("READY "), line
+        url = line.split()[1]
+        self.root = devcsc.root_certificate_der(self.dir)
+        self.provider = csc.CscProvider(
+            name="bench",
+            label="bench",
+            base_url=url,
+            auth="client_credentials",
+            client_id="bench",
+            client_secret="bench-secret",  # noqa: S106 - the throw-away dev provider of this run
+        )
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        tsa = devcsc.tsa_url(url)
+        self.env = engine.SignEnvironment(timestamper=lambda: HTTPTimeStamper(tsa, timeout=10), trust_roots=[self.root])
+
+    def remote(self, count: int = 1) -> list[bytes]:
+        requests = [engine.SignRequest(level="B-T") for _ in range(count)]
+        return csc.sign_batch(
+            [PDF] * count,
+            requests=requests,
+            provider=self.provider,
+            credential_id=self.CREDENTIAL,
+            pin=self.PIN,
+            env=self.env,
+        )
+
+    def local(self) -> bytes:
+        loaded, _key = _loaded_key(KEY_ID, "Nguyễn Quang Huy")
+        return engine.sign_with_signer(
+            PDF,
+            signer=loaded.signer,
+            chain_der=[loaded.certificate_der, *loaded.chain_der],
+            request=engine.SignRequest(level="B-T"),
+            env=self.env,
+        )
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=30)
@@ -394,6 +471,14 @@ def main() -> None:
     )
     assert services.validate_pdf(blt).indication == "TOTAL_PASSED"
     options = ValidationOptions(trust_roots=services.configured_trust_roots(), dev_pki_dir=str(_pki().dir))
+    remote = _RemoteProvider()
+    roots = [remote.root, *services.configured_trust_roots()]
+    for name, data in (("csc_remote_bt", remote.remote()[0]), ("csc_local_bt", remote.local())):
+        report = services.validate_pdf(data, trust_roots=roots)
+        assert report.indication == "TOTAL_PASSED" and report.signatures[0].pades_level == "B-T", name
+        check_with_tools(name, data)
+    batch = remote.remote(10)
+    assert all(services.validate_pdf(d, trust_roots=roots).indication == "TOTAL_PASSED" for d in batch)
 
     results = [
         summary(
@@ -414,7 +499,13 @@ def main() -> None:
             ("validate_blt_stock", stock_timed(lambda: validate_stock(blt), n)),
         ),
         summary("validate_blt_in_process", timed(lambda: validate_bytes(blt, options), n)),
+        summary("csc_remote_bt", timed(remote.remote, n), ("csc_local_bt", timed(remote.local, n))),
     ]
+    per_doc = timed(lambda: remote.remote(10), max(3, n // 5))
+    per_doc[:] = [v / 10 for v in per_doc]
+    per_doc.cpu = [v / 10 for v in per_doc.cpu]
+    results.append(summary("csc_remote_bt_batch10", per_doc))
+    remote.stop()
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 

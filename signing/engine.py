@@ -51,7 +51,9 @@ __all__ = [
     "finish_external",
     "prepare_external",
     "run_sync",
+    "sign_document_async",
     "sign_with_signer",
+    "translate_error",
 ]
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
@@ -205,7 +207,7 @@ def _timestamper(req: SignRequest, env: SignEnvironment) -> TimeStamper | None:
     return ts
 
 
-def _translate(exc: BaseException, level: str) -> SigningError:
+def translate_error(exc: BaseException, level: str) -> SigningError:
     text = str(exc)
     if isinstance(exc, TimestampRequestError) or "imestamp" in text:
         return TimestampUnavailable(f"time-stamping failed: {text}")
@@ -216,9 +218,11 @@ def _translate(exc: BaseException, level: str) -> SigningError:
     return SigningError(f"signing failed: {type(exc).__name__}: {text}")
 
 
-async def _sign_async(
+async def sign_document_async(
     pdf: bytes, signer: signers.Signer, chain_der: list[bytes], req: SignRequest, env: SignEnvironment
-):
+) -> bytes:
+    """One signature on `pdf` inside a running event loop (several may share one remote signer's batch)."""
+    req.level = check_level(req.level)
     writer = open_writer(pdf)
     _apply_plan(writer, req)
     meta = _metadata(req, env, chain_der)
@@ -253,11 +257,11 @@ def sign_with_signer(
     """Sign `pdf` (one new incremental revision) or raise a `SigningError` subclass."""
     request.level = check_level(request.level)
     try:
-        return run_sync(lambda: _sign_async(pdf, signer, chain_der, request, env))
+        return run_sync(lambda: sign_document_async(pdf, signer, chain_der, request, env))
     except SigningError:
         raise
     except Exception as exc:  # noqa: BLE001 - every pyHanko/aiohttp failure becomes one of ours
-        raise _translate(exc, request.level) from exc
+        raise translate_error(exc, request.level) from exc
 
 
 # --- external (two-step) signing ----------------------------------------------------------------
@@ -327,7 +331,7 @@ def prepare_external(
     except SigningError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise _translate(exc, request.level) from exc
+        raise translate_error(exc, request.level) from exc
 
 
 async def _finish_async(state: dict, signature_value: bytes, env: SignEnvironment) -> bytes:
@@ -405,4 +409,4 @@ def finish_external(*, state: dict, signature_value: bytes, env: SignEnvironment
     except SigningError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise _translate(exc, state.get("level", "B-B")) from exc
+        raise translate_error(exc, state.get("level", "B-B")) from exc

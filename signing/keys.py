@@ -7,6 +7,7 @@ size-estimating dry run); here a key is loaded once and reused until its record 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -21,10 +22,11 @@ from pyhanko.sign import attributes, signers
 from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.signers.pdf_cms import CAdESSignedAttributeProviderSpec
 
-from signing.errors import KeyUnavailable
+from signing import protection
+from signing.errors import KeyUnavailable, WrongPin
 from signing.models import SigningKey
 
-__all__ = ["LoadedKey", "clear_key_cache", "load_key", "load_pkcs12_bytes"]
+__all__ = ["LoadedKey", "clear_key_cache", "close_pkcs11_sessions", "load_key", "load_pkcs12_bytes"]
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -40,6 +42,11 @@ class LoadedKey:
     chain_der: list[bytes]
     signature_image: str = ""  # paths from the key record (none for an in-memory PKCS#12)
     seal_image: str = ""
+    session: object = None  # a PKCS#11 session opened for this one use (holder's PIN): `close()` it after
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
 
     @property
     def certificate(self) -> ax509.Certificate:
@@ -49,6 +56,16 @@ class LoadedKey:
 def clear_key_cache() -> None:
     with _lock:
         _cache.clear()
+
+
+def close_pkcs11_sessions() -> None:
+    """Close the shared (organisation key) token sessions: the token logs out when its last session closes."""
+    with _lock:
+        sessions = list(_pkcs11_sessions.values())
+        _pkcs11_sessions.clear()
+        _cache.clear()
+    for session in sessions:
+        session.close()
 
 
 class _FixedAttribute(attributes.CMSAttributeProvider):
@@ -192,20 +209,39 @@ def _pkcs11_signer_class(base: type) -> type:
     return type("ParsedAttributesPKCS11Signer", (ParsedAttributesMixin, base), {})
 
 
-def _load_pkcs11(record: SigningKey) -> LoadedKey:
+def _pkcs11_pin(record: SigningKey, holder_pin: str | None) -> str | None:
+    if record.pkcs11_pin_env:
+        pin = os.environ.get(record.pkcs11_pin_env)
+        if pin is None:
+            raise KeyUnavailable(f"environment variable {record.pkcs11_pin_env} is not set for {record.key_id}")
+        return pin
+    if record.pkcs11_pin_file:
+        try:
+            return Path(record.pkcs11_pin_file).read_text().strip()
+        except OSError as exc:
+            raise KeyUnavailable(f"cannot read the PIN file of {record.key_id}: {exc.strerror}") from exc
+    if not holder_pin:
+        raise WrongPin(
+            f"token key {record.key_id} needs its holder's PIN", user_message="Cần nhập PIN của thiết bị ký."
+        )
+    return holder_pin
+
+
+def _load_pkcs11(record: SigningKey, holder_pin: str | None = None) -> LoadedKey:
     from pyhanko.sign.pkcs11 import PKCS11Signer, TokenCriteria, open_pkcs11_session
 
-    pin = os.environ.get(record.pkcs11_pin_env) if record.pkcs11_pin_env else None
-    if record.pkcs11_pin_env and pin is None:
-        raise KeyUnavailable(f"environment variable {record.pkcs11_pin_env} is not set for {record.key_id}")
+    pin = _pkcs11_pin(record, holder_pin)
+    # A token opened with its holder's PIN is never kept logged in for the next caller.
+    shared = not record.needs_holder_secret
     session_key = (record.pkcs11_module, record.pkcs11_token_label, hashlib.sha256((pin or "").encode()).hexdigest())
     try:
-        session = _pkcs11_sessions.get(session_key)
+        session = _pkcs11_sessions.get(session_key) if shared else None
         if session is None:
             session = open_pkcs11_session(
                 record.pkcs11_module, token_criteria=TokenCriteria(label=record.pkcs11_token_label), user_pin=pin
             )
-            _pkcs11_sessions[session_key] = session
+            if shared:
+                _pkcs11_sessions[session_key] = session
         key_id = bytes.fromhex(record.pkcs11_key_id) if record.pkcs11_key_id else None
         signer = _pkcs11_signer_class(PKCS11Signer)(
             session,
@@ -221,6 +257,12 @@ def _load_pkcs11(record: SigningKey) -> LoadedKey:
         raise
     except Exception as exc:  # noqa: BLE001 - missing module/token, wrong PIN, no such object
         _pkcs11_sessions.pop(session_key, None)
+        if session is not None and not shared:
+            session.close()
+        if type(exc).__name__ in ("PinIncorrect", "PinInvalid", "PinLenRange"):
+            raise WrongPin(
+                f"PKCS#11 key {record.key_id}: {exc}", user_message="PIN của thiết bị ký không đúng."
+            ) from exc
         raise KeyUnavailable(
             f"PKCS#11 key {record.key_id} unavailable: {type(exc).__name__}: {exc}",
             user_message="Không dùng được thiết bị ký số (token/HSM): chưa cắm thiết bị, sai PIN hoặc không có khóa.",
@@ -228,12 +270,56 @@ def _load_pkcs11(record: SigningKey) -> LoadedKey:
     return _loaded(record.key_id, signer)
 
 
-def load_key(key_id: str) -> LoadedKey:
-    """The signer for `key_id`, from the per-process cache when its record and file are unchanged."""
+PIN_ATTEMPTS = 5
+PIN_LOCK = dt.timedelta(minutes=15)
+
+
+def _load_protected(record: SigningKey, pin: str | None) -> LoadedKey:
+    """Decrypt the holder's PKCS#12 with their PIN: never cached, so every use needs the PIN again."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    if record.pin_locked_until and record.pin_locked_until > now:
+        raise WrongPin(
+            f"PIN of {record.key_id} locked until {record.pin_locked_until.isoformat()}",
+            user_message="PIN ký đã bị tạm khóa do nhập sai nhiều lần; vui lòng thử lại sau 15 phút.",
+        )
+    aad = protection.binding(
+        key_id=record.key_id, owner_id=record.owner_id, certificate_der=bytes(record.certificate_der or b"")
+    )
+    try:
+        secret = protection.unwrap(bytes(record.protected_key or b""), pin=pin or "", aad=aad)
+    except WrongPin:
+        if pin:
+            failures = record.pin_failures + 1
+            locked = now + PIN_LOCK if failures >= PIN_ATTEMPTS else None
+            SigningKey.objects.filter(pk=record.pk).update(
+                pin_failures=0 if locked else failures, pin_locked_until=locked
+            )
+        raise
+    if record.pin_failures or record.pin_locked_until:
+        SigningKey.objects.filter(pk=record.pk).update(pin_failures=0, pin_locked_until=None)
+    loaded = load_pkcs12_bytes(secret, None, key_id=record.key_id)
+    if loaded.certificate_der != bytes(record.certificate_der):
+        raise KeyUnavailable(f"protected key {record.key_id} does not match its certificate")
+    return dataclasses.replace(loaded, signature_image=record.signature_image, seal_image=record.seal_image)
+
+
+def load_key(key_id: str, *, pin: str | None = None) -> LoadedKey:
+    """The signer for `key_id`; `pin` is the holder's secret for a personal key (typed when signing).
+
+    Keys that open without their holder (organisation keys) come from the per-process cache when their record
+    and file are unchanged; a personal key is opened anew for every call.
+    """
     try:
         record = SigningKey.objects.get(key_id=key_id, is_active=True)
     except SigningKey.DoesNotExist:
         raise KeyUnavailable(f"unknown or inactive signing key {key_id!r}") from None
+    if record.kind == SigningKey.Kind.PROTECTED:
+        return _load_protected(record, pin)
+    if record.needs_holder_secret:
+        loaded = _load_pkcs11(record, pin)
+        return dataclasses.replace(loaded, signature_image=record.signature_image, seal_image=record.seal_image)
     stamp = _stamp(record)
     with _lock:
         hit = _cache.get(key_id)

@@ -6,11 +6,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SigningKey(models.Model):
-    """A signing key known by id. Secrets (PKCS#12 password, token PIN) come from the environment or a file."""
+    """A signing key known by id.
+
+    Organisation keys (seal, system) open with a secret from the environment or a file. A personal key (`owner`
+    set) opens only with its holder's secret, typed when signing: `protected` is a PKCS#12 the server keeps
+    encrypted under the holder's signing PIN (`signing.protection`), `pkcs11` with no PIN variable or file is a
+    token whose PIN the holder types.
+    """
 
     class Kind(models.TextChoices):
         PKCS12 = "pkcs12", _("Tệp PKCS#12")
         PKCS11 = "pkcs11", _("Thiết bị PKCS#11 (token/HSM)")
+        PROTECTED = "protected", _("Khóa cá nhân bảo vệ bằng PIN ký của người giữ")
 
     key_id = models.SlugField(_("mã khóa"), max_length=64, unique=True)
     label = models.CharField(_("tên hiển thị"), max_length=200, blank=True)
@@ -32,6 +39,10 @@ class SigningKey(models.Model):
     pkcs11_key_label = models.CharField(_("nhãn khóa/chứng thư trên token"), max_length=200, blank=True)
     pkcs11_key_id = models.CharField(_("ID khóa trên token (hex)"), max_length=200, blank=True)
     pkcs11_pin_env = models.CharField(_("biến môi trường chứa PIN"), max_length=100, blank=True)
+    pkcs11_pin_file = models.CharField(_("tệp bí mật chứa PIN"), max_length=500, blank=True)
+    protected_key = models.BinaryField(_("khóa đã mã hóa bằng PIN ký"), blank=True, default=b"", editable=False)
+    pin_failures = models.PositiveSmallIntegerField(_("số lần nhập sai PIN liên tiếp"), default=0, editable=False)
+    pin_locked_until = models.DateTimeField(_("tạm khóa PIN đến"), null=True, blank=True, editable=False)
     certificate_der = models.BinaryField(_("chứng thư số (bộ nhớ đệm)"), blank=True, default=b"", editable=False)
     signature_image = models.CharField(_("ảnh chữ ký (PNG nền trong)"), max_length=500, blank=True)
     seal_image = models.CharField(_("ảnh con dấu (PNG nền trong)"), max_length=500, blank=True)
@@ -44,6 +55,13 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_id} ({self.label})" if self.label else self.key_id
+
+    @property
+    def needs_holder_secret(self) -> bool:
+        """True when only the holder's typed PIN opens this key (the server cannot use it alone)."""
+        if self.kind == self.Kind.PROTECTED:
+            return True
+        return self.kind == self.Kind.PKCS11 and not (self.pkcs11_pin_env or self.pkcs11_pin_file)
 
 
 class IssuedRevision(models.Model):
@@ -68,3 +86,42 @@ class IssuedRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.number}"
+
+
+class RemoteCredential(models.Model):
+    """A signer's credential at the remote signing provider (CSC API): the key stays with the provider.
+
+    Only identifiers and the public certificate are kept; the PIN/OTP that authorises each signature is typed by
+    the signer every time and never stored.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người ký"),
+        on_delete=models.CASCADE,
+        related_name="remote_credentials",
+    )
+    provider = models.CharField(_("nhà cung cấp"), max_length=64)
+    user_ref = models.CharField(_("mã người dùng tại nhà cung cấp"), max_length=200)
+    credential_id = models.CharField(_("mã chứng thư tại nhà cung cấp"), max_length=255)
+    label = models.CharField(_("tên hiển thị"), max_length=200, blank=True)
+    certificate_der = models.BinaryField(_("chứng thư số"), editable=False)
+    key_algorithm = models.CharField(_("thuật toán khóa"), max_length=50, blank=True)
+    auth_mode = models.CharField(_("cách xác nhận"), max_length=20, blank=True)
+    needs_pin = models.BooleanField(_("cần PIN"), default=False)
+    needs_otp = models.BooleanField(_("cần OTP"), default=False)
+    multisign = models.PositiveIntegerField(_("số chữ ký tối đa mỗi lần xác nhận"), default=1)
+    is_active = models.BooleanField(_("đang dùng"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chứng thư ký số từ xa")
+        verbose_name_plural = _("chứng thư ký số từ xa")
+        ordering = ["owner_id", "label", "credential_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "credential_id"], name="signing_remote_provider_credential")
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.credential_id

@@ -146,7 +146,7 @@ def _timestamper():
     return ts
 
 
-def _environment() -> engine.SignEnvironment:
+def sign_environment() -> engine.SignEnvironment:
     pki = _dev_pki()
     local = None
     tsa_certs: list[bytes] = []
@@ -166,7 +166,7 @@ def _environment() -> engine.SignEnvironment:
     )
 
 
-def _plan(
+def appearance_plan(
     appearance: str,
     *,
     page: int | None,
@@ -219,8 +219,11 @@ def sign_pdf(
     location: str | None = None,
     text_lines: list[str] | None = None,
     signature_image: bytes | None = None,
+    pin: str | None = None,
 ) -> bytes:
     """Sign `pdf` with the key record `key_id`; returns the PDF with one new incremental revision.
+
+    `pin` is the holder's secret for a personal key (`SigningKey.needs_holder_secret`), typed when signing.
 
     `box` is (x1, y1, x2, y2) in PDF points, origin bottom-left; `page` is 0-based (None: last page, or page 1
     for "text"). "seal" takes the signature box the leader used and covers its left third with the seal.
@@ -228,8 +231,8 @@ def sign_pdf(
     `signature_image` is a PNG (at most 512 KB and 4000×4000 px) drawn by the signer: with "signature" it
     replaces the key owner's image, with "text" it is drawn above the lines in one stamp.
     """
-    loaded = load_key(key_id)
-    plan = _plan(
+    loaded = load_key(key_id, pin=pin)
+    plan = appearance_plan(
         appearance,
         page=page,
         box=box,
@@ -240,7 +243,10 @@ def sign_pdf(
         drawn_image=signature_image,
     )
     request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
-    return _sign_loaded(pdf, loaded=loaded, request=request)
+    try:
+        return _sign_loaded(pdf, loaded=loaded, request=request)
+    finally:
+        loaded.close()
 
 
 def _sign_loaded(pdf: bytes, *, loaded, request: engine.SignRequest) -> bytes:
@@ -249,7 +255,7 @@ def _sign_loaded(pdf: bytes, *, loaded, request: engine.SignRequest) -> bytes:
         signer=loaded.signer,
         chain_der=[loaded.certificate_der, *loaded.chain_der],
         request=request,
-        env=_environment(),
+        env=sign_environment(),
     )
 
 
@@ -269,7 +275,7 @@ def sign_pdf_with_pkcs12(
 ) -> bytes:
     """Sign once with a PKCS#12 held only in memory (a business's own certificate); nothing is stored."""
     loaded = load_pkcs12_bytes(pkcs12, password)
-    plan = _plan(appearance, page=page, box=box, text_lines=text_lines, signer_name=_signer_name(loaded))
+    plan = appearance_plan(appearance, page=page, box=box, text_lines=text_lines, signer_name=_signer_name(loaded))
     request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
     return _sign_loaded(pdf, loaded=loaded, request=request)
 
@@ -301,18 +307,18 @@ def prepare_external_signature(
         name = str(cert.subject.native.get("common_name", ""))
     except Exception as exc:  # noqa: BLE001
         raise InvalidInput(f"certificate is not DER X.509: {exc}") from exc
-    plan = _plan(
+    plan = appearance_plan(
         appearance, page=page, box=box, text_lines=text_lines, signer_name=name, signature_image=signature_image
     )
     request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
     return engine.prepare_external(
-        pdf, certificate_der=certificate_der, chain_der=list(chain_der or []), request=request, env=_environment()
+        pdf, certificate_der=certificate_der, chain_der=list(chain_der or []), request=request, env=sign_environment()
     )
 
 
 def finish_external_signature(*, state: dict, signature_value: bytes) -> bytes:
     """Step 2: embed the client's signature value (and the time-stamp / revocation data of the level)."""
-    return engine.finish_external(state=state, signature_value=signature_value, env=_environment())
+    return engine.finish_external(state=state, signature_value=signature_value, env=sign_environment())
 
 
 # --- validation ----------------------------------------------------------------------------------------

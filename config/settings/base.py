@@ -233,6 +233,18 @@ SIGNING_SEAL_DIAMETER_MM = env.float("SIGNING_SEAL_DIAMETER_MM", default=36.0)
 SIGNING_VALIDATION_ISOLATED = env.bool("SIGNING_VALIDATION_ISOLATED", default=True)
 SIGNING_VALIDATION_TIMEOUT = env.float("SIGNING_VALIDATION_TIMEOUT", default=10.0)
 SIGNING_VALIDATION_MEMORY_MB = env.int("SIGNING_VALIDATION_MEMORY_MB", default=1024)
+# Remote signing through the CSC API (docs/signing.md): empty SIGNING_CSC_URL = no remote provider.
+SIGNING_CSC_URL = env("SIGNING_CSC_URL", default="")
+SIGNING_CSC_PROVIDER = env("SIGNING_CSC_PROVIDER", default="csc")  # stored with each enrolled credential
+SIGNING_CSC_LABEL = env("SIGNING_CSC_LABEL", default="Ký số từ xa")
+SIGNING_CSC_AUTH = env("SIGNING_CSC_AUTH", default="client_credentials")  # none | bearer | client_credentials
+SIGNING_CSC_TOKEN = env("SIGNING_CSC_TOKEN", default="")
+SIGNING_CSC_TOKEN_URL = env("SIGNING_CSC_TOKEN_URL", default="")  # empty: <SIGNING_CSC_URL>/oauth2/token
+SIGNING_CSC_CLIENT_ID = env("SIGNING_CSC_CLIENT_ID", default="")
+SIGNING_CSC_CLIENT_SECRET = env("SIGNING_CSC_CLIENT_SECRET", default="")
+SIGNING_CSC_CLIENT_SECRET_FILE = env("SIGNING_CSC_CLIENT_SECRET_FILE", default="")
+SIGNING_CSC_TIMEOUT = env.float("SIGNING_CSC_TIMEOUT", default=10.0)
+SIGNING_CSC_SIGN_TIMEOUT = env.float("SIGNING_CSC_SIGN_TIMEOUT", default=120.0)
 
 # --- workflows ------------------------------------------------------------------------------
 # dispatch: signature levels, the organisation seal key, per-urgency task deadlines (hours), our edXML agency code

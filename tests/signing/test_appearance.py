@@ -75,7 +75,7 @@ def test_rendered_stamp_has_no_letter_spacing(stamped, tmp_path):
     assert ink_rows[-1] < region.height - 2, "the stamp runs into the body text"
     measured_pt = (ink_cols[-1] - ink_cols[0] + 1) / scale
 
-    font_path = services._plan("text", page=None, box=None, text_lines=None, signer_name="").font_path
+    font_path = services.appearance_plan("text", page=None, box=None, text_lines=None, signer_name="").font_path
     from signing.engine import signing_time_text
 
     expected_pt = max(text_width(line, font_path=font_path, font_size=10) for line in [*LINES, signing_time_text()])
@@ -242,7 +242,7 @@ def test_stamp_font_engine_renders_exactly_like_pyhanko_glyph_accumulator(
         pdf2 = (tmp_path / "objstm.pdf").read_bytes()
         assert b"/ObjStm" in pdf2
 
-    font_path = services._plan("text", page=None, box=None, text_lines=None, signer_name="").font_path
+    font_path = services.appearance_plan("text", page=None, box=None, text_lines=None, signer_name="").font_path
     ours = text_stamp_style(font_path=font_path)
     box_style = dataclasses.replace(ours.text_box_style, font=_PyHankoGlyphAccumulator(font_path, font_size=10))
     stock = dataclasses.replace(ours, text_box_style=box_style)

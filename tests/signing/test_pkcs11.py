@@ -100,3 +100,37 @@ def test_wrong_pin_or_missing_token_is_key_unavailable(softhsm_token, pdf2, monk
     missing = _record("VANTHU_TEST_UNSET_PIN")
     with pytest.raises(KeyUnavailable):
         services.sign_pdf(pdf2, key_id=missing.key_id, level="B-B", appearance="none")
+
+
+def test_a_personal_token_opens_only_with_the_pin_its_holder_types(softhsm_token, pdf2, checked, django_user_model):
+    from signing import personal
+    from signing.errors import WrongPin
+    from signing.keys import close_pkcs11_sessions
+    from signing.personal import DocumentToSign
+
+    # PKCS#11 login is per process and token: the earlier tests' shared session (PIN from the environment) would
+    # leave this token logged in. A personal token is never a token the server also opens for itself.
+    close_pkcs11_sessions()
+    holder = django_user_model.objects.create_user(username="phogiamdoc", password="x")
+    record = SigningKey.objects.create(
+        key_id="token-phogiamdoc",
+        owner=holder,
+        kind=SigningKey.Kind.PKCS11,
+        pkcs11_module=MODULE,
+        pkcs11_token_label=TOKEN,
+        pkcs11_key_label="leader",
+        pkcs11_key_id="01",
+    )
+    assert record.needs_holder_secret
+    [method] = personal.signing_methods_for(holder)
+    assert (method.kind, method.ref) == ("token", "token-phogiamdoc")
+    doc = DocumentToSign(pdf2, level="B-B", appearance="none")
+
+    for pin in ("", "999999"):
+        with pytest.raises(WrongPin):
+            personal.sign_batch([doc], holder=holder, kind="token", ref=record.key_id, pin=pin)
+    [signed] = personal.sign_batch([doc], holder=holder, kind="token", ref=record.key_id, pin=PIN)
+    checked(signed, expected_signatures=1)
+    # the holder's session is not kept: the next call without the PIN is refused again
+    with pytest.raises(WrongPin):
+        personal.sign_batch([doc], holder=holder, kind="token", ref=record.key_id, pin="")

@@ -127,6 +127,37 @@ def test_external_two_step_signing_with_client_side_key(signing_pki, dev_p12, pd
         services.finish_external_signature(state=state, signature_value=b"\x00" * 256)
 
 
+def test_two_step_with_a_hash_only_provider(signing_pki, dev_p12, pdf2, checked):
+    """What a provider with its own API (VNPT SmartCA, Viettel MySign) gets and returns, byte for byte.
+
+    It receives only SHA-256(DER of the CMS signed attributes) (`data_to_sign_sha256`, hex; VNPT wants it as
+    hex, MySign as base64) and returns the raw RSA PKCS#1 v1.5 signature over that digest (DigestInfo SHA-256).
+    """
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    p12, password = dev_p12("user-phogiamdoc")
+    key, cert, chain = pkcs12.load_key_and_certificates(p12, password)
+    state = services.prepare_external_signature(
+        pdf2,
+        certificate_der=cert.public_bytes(serialization.Encoding.DER),
+        chain_der=[c.public_bytes(serialization.Encoding.DER) for c in chain],
+        level="B-T",
+    )
+    attrs_der = base64.b64decode(state["data_to_sign"])
+    assert attrs_der[0] == 0x31  # a DER SET OF Attribute (tag 0x31), not the [0] IMPLICIT form inside SignerInfo
+    digest = hashlib.sha256(attrs_der).digest()
+    assert state["data_to_sign_sha256"] == digest.hex()
+
+    # --- the provider: it never sees the document or the attributes, only the digest
+    signature_value = key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+    signed = services.finish_external_signature(state=state, signature_value=signature_value)
+
+    checked(signed, expected_signatures=1)
+    assert services.validate_pdf(signed).indication == "TOTAL_PASSED"
+
+
 def test_unknown_key_and_bad_input_are_clear_errors(signing_keys, pdf2):
     with pytest.raises(KeyUnavailable) as exc:
         services.sign_pdf(pdf2, key_id="no-such-key")

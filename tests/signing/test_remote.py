@@ -1,0 +1,287 @@
+"""Remote signing (CSC API) end to end against a real CSC server on loopback, and its refusals.
+
+The server is certomancer-csc-dummy (pyHanko author's CSC server over a Certomancer PKI, with that PKI's TSA)
+run by `signing.devcsc` as a separate process, with the access rules a provider applies (client-credentials
+token, the signer's PIN/OTP, SAD lifetime). Outputs are judged by poppler's `pdfsig` and by our validator.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from signing import devcsc, personal
+from signing.errors import (
+    AuthorizationRefused,
+    CredentialMismatch,
+    InvalidInput,
+    ProviderUnavailable,
+    SadExpired,
+    WrongPin,
+)
+from signing.personal import DocumentToSign
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_ID, CLIENT_SECRET = "vanthu-test", "test-client-secret"
+HUY = devcsc.DevAccount(
+    user_id="001085001234",
+    common_name="Nguyễn Quang Huy",
+    credentials=("huy",),
+    pin="24681357",
+    organisation="Sở Khoa học và Công nghệ",
+    uid="CCCD:001085001234",
+)
+MINH = devcsc.DevAccount(user_id="001090005678", common_name="Hoàng Văn Minh", credentials=("minh",), otp="918273")
+
+
+class CscServer:
+    def __init__(self, directory: Path, *, sad_lifetime: int | None = None):
+        args = [sys.executable, "-m", "signing.devcsc", str(directory)]
+        if sad_lifetime is not None:
+            args += ["--sad-lifetime", str(sad_lifetime)]
+        self.log = directory / f"server-{sad_lifetime}.log"
+        with self.log.open("w") as log:  # a file, not a pipe: the server logs every refusal it makes
+            self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+        line = self.proc.stdout.readline()
+        self.proc.stdout.close()
+        if not line.startswith("READY "):
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"devcsc did not start: {line!r} {self.log.read_text()[-2000:]}")
+        self.url = line.split()[1]
+        self.root_der = devcsc.root_certificate_der(directory)
+
+    def calls(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.url}/_dev/calls", timeout=10) as response:
+            return json.load(response)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def csc_dir(tmp_path_factory) -> Path:
+    return devcsc.ensure(
+        tmp_path_factory.mktemp("csc"), accounts=[HUY, MINH], client_id=CLIENT_ID, client_secret=CLIENT_SECRET
+    )
+
+
+@pytest.fixture(scope="session")
+def csc_server(csc_dir):
+    server = CscServer(csc_dir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider(settings, csc_server):
+    settings.SIGNING_CSC_URL = csc_server.url
+    settings.SIGNING_CSC_PROVIDER = "devcsc"
+    settings.SIGNING_CSC_AUTH = "client_credentials"
+    settings.SIGNING_CSC_CLIENT_ID = CLIENT_ID
+    settings.SIGNING_CSC_CLIENT_SECRET = CLIENT_SECRET
+    settings.SIGNING_CSC_TIMEOUT = 10
+    settings.SIGNING_TSA_URL = devcsc.tsa_url(csc_server.url)  # B-T: the provider PKI's TSA
+    return csc_server
+
+
+@pytest.fixture
+def huy(db, provider, django_user_model):
+    user = django_user_model.objects.create_user(username="giamdoc", password="mat-khau-dang-nhap")
+    credential = personal.enrol_remote_credential(owner=user, user_ref=HUY.user_id, credential_id="csc-dev/huy")
+    return user, credential
+
+
+def _validate(pdf: bytes, root: bytes):
+    from signing.services import validate_pdf
+
+    return validate_pdf(pdf, trust_roots=[root], isolated=False)
+
+
+def test_lists_the_signers_own_credentials(provider, db):
+    listed = personal.list_remote_credentials(user_ref=HUY.user_id)
+
+    assert [c.credential_id for c in listed] == ["csc-dev/huy"]
+    cred = listed[0]
+    assert cred.subject_name == "Nguyễn Quang Huy"
+    assert cred.key_algorithm == "RSA 2048"
+    assert "sha256_rsa" in cred.algorithms
+    assert (cred.auth_mode, cred.needs_pin, cred.needs_otp, cred.scal) == ("explicit", True, False, 2)
+    assert [c.needs_otp for c in personal.list_remote_credentials(user_ref=MINH.user_id)] == [True]
+
+
+def test_remote_bt_signature_end_to_end(huy, pdf2, checked, provider):
+    user, credential = huy
+    [method] = personal.signing_methods_for(user)
+    assert (method.kind, method.needs_pin) == ("remote", True)
+
+    [signed] = personal.sign_batch(
+        [DocumentToSign(pdf2, level="B-T", appearance="text", text_lines=["Ký số từ xa", "{time}"])],
+        holder=user,
+        kind="remote",
+        ref=method.ref,
+        pin=HUY.pin,
+        description="Ký 1 văn bản",
+    )
+
+    out = checked(signed, expected_signatures=1)
+    assert "Nguyễn Quang Huy" in out
+    report = _validate(signed, provider.root_der)
+    assert report.indication == "TOTAL_PASSED", report.to_dict()
+    sig = report.signatures[0]
+    assert sig.pades_level == "B-T"
+    assert sig.signer_common_name == "Nguyễn Quang Huy"
+    assert sig.timestamp_time is not None
+
+
+def test_batch_is_one_authorisation_for_n_hashes(huy, pdf2, checked, provider):
+    from tests.signing_support import sample_pdf
+
+    user, credential = huy
+    docs = [
+        DocumentToSign(sample_pdf(2, title=f"Cong van so {n}/SKHCN"), level="B-T", appearance="none") for n in (1, 2, 3)
+    ]
+    before = provider.calls()
+
+    signed = personal.sign_batch(docs, holder=user, kind="remote", ref=str(credential.pk), pin=HUY.pin)
+
+    after = provider.calls()
+    assert after["/csc/v1/credentials/authorize"] - before.get("/csc/v1/credentials/authorize", 0) == 1
+    assert after["/csc/v1/signatures/signHash"] - before.get("/csc/v1/signatures/signHash", 0) == 1
+    assert len(signed) == 3
+    for n, pdf in enumerate(signed, start=1):
+        assert pdf.startswith(docs[n - 1].pdf)  # each one its own document, in order
+        checked(pdf, expected_signatures=1)
+        assert _validate(pdf, provider.root_der).indication == "TOTAL_PASSED"
+
+
+def test_otp_credential_signs_a_batch_with_one_otp(provider, db, django_user_model, pdf2):
+    user = django_user_model.objects.create_user(username="phogiamdoc", password="x")
+    cred = personal.enrol_remote_credential(owner=user, user_ref=MINH.user_id, credential_id="csc-dev/minh")
+    docs = [DocumentToSign(pdf2, level="B-B", appearance="none"), DocumentToSign(pdf2, level="B-B", appearance="none")]
+
+    with pytest.raises(WrongPin):
+        personal.sign_batch(docs, holder=user, kind="remote", ref=str(cred.pk))  # no OTP typed
+    signed = personal.sign_batch(docs, holder=user, kind="remote", ref=str(cred.pk), otp=MINH.otp)
+
+    assert [_validate(p, provider.root_der).indication for p in signed] == ["TOTAL_PASSED", "TOTAL_PASSED"]
+
+
+def test_wrong_pin_signs_nothing(huy, pdf2, provider):
+    user, credential = huy
+    before = provider.calls().get("/csc/v1/signatures/signHash", 0)
+
+    with pytest.raises(WrongPin) as exc:
+        personal.sign_batch([DocumentToSign(pdf2)], holder=user, kind="remote", ref=str(credential.pk), pin="00000000")
+
+    assert exc.value.user_message == "Mã PIN/OTP ký số không đúng. Không có văn bản nào được ký."
+    assert provider.calls().get("/csc/v1/signatures/signHash", 0) == before
+
+
+@pytest.fixture(scope="module")
+def expiring_server(csc_dir):
+    server = CscServer(csc_dir, sad_lifetime=0)  # every SAD has expired when signHash comes
+    yield server
+    server.stop()
+
+
+def test_expired_sad_signs_nothing(huy, pdf2, settings, expiring_server):
+    user, credential = huy
+    settings.SIGNING_CSC_URL = expiring_server.url
+
+    with pytest.raises(SadExpired) as exc:
+        personal.sign_batch([DocumentToSign(pdf2)], holder=user, kind="remote", ref=str(credential.pk), pin=HUY.pin)
+
+    assert "hết hạn" in exc.value.user_message
+    assert expiring_server.calls()["/csc/v1/signatures/signHash"] == 1  # the provider itself refused it
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_or_silent_provider_signs_nothing(huy, pdf2, settings):
+    user, credential = huy
+    settings.SIGNING_CSC_URL = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+
+    with pytest.raises(ProviderUnavailable) as exc:
+        personal.sign_batch([DocumentToSign(pdf2)], holder=user, kind="remote", ref=str(credential.pk), pin=HUY.pin)
+    assert "Không kết nối được" in exc.value.user_message
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(silent.accept()[0]), daemon=True).start()
+    settings.SIGNING_CSC_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    settings.SIGNING_CSC_TIMEOUT = 1
+    try:
+        with pytest.raises(ProviderUnavailable):
+            personal.sign_batch([DocumentToSign(pdf2)], holder=user, kind="remote", ref=str(credential.pk), pin=HUY.pin)
+    finally:
+        for conn in accepted:
+            conn.close()
+        silent.close()
+
+
+def test_wrong_client_secret_is_refused(huy, pdf2, settings):
+    user, credential = huy
+    settings.SIGNING_CSC_CLIENT_SECRET = "not-the-secret"
+
+    with pytest.raises(AuthorizationRefused) as exc:
+        personal.sign_batch([DocumentToSign(pdf2)], holder=user, kind="remote", ref=str(credential.pk), pin=HUY.pin)
+    assert "quản trị" in exc.value.user_message
+
+
+def test_a_credential_that_is_not_the_signers(huy, pdf2, provider, django_user_model):
+    user, credential = huy
+    other = django_user_model.objects.create_user(username="phogiamdoc", password="x")
+    before = provider.calls().get("/csc/v1/credentials/authorize", 0)
+
+    # another user cannot sign with Huy's enrolled credential, even knowing his PIN
+    with pytest.raises(CredentialMismatch) as exc:
+        personal.sign_batch([DocumentToSign(pdf2)], holder=other, kind="remote", ref=str(credential.pk), pin=HUY.pin)
+    assert exc.value.user_message == "Chứng thư số từ xa này không thuộc về bạn. Không có văn bản nào được ký."
+    assert provider.calls().get("/csc/v1/credentials/authorize", 0) == before
+    # nor enrol it: under his own provider account it is not listed, and it is already Huy's
+    with pytest.raises(CredentialMismatch):
+        personal.enrol_remote_credential(owner=other, user_ref=MINH.user_id, credential_id="csc-dev/huy")
+    with pytest.raises(CredentialMismatch):
+        personal.enrol_remote_credential(owner=other, user_ref=HUY.user_id, credential_id="csc-dev/huy")
+
+
+def test_batch_larger_than_the_credential_allows_is_refused_before_signing(huy, pdf2, provider):
+    user, credential = huy
+    before = provider.calls().get("/csc/v1/credentials/authorize", 0)
+
+    with pytest.raises(InvalidInput) as exc:
+        personal.sign_batch(
+            [DocumentToSign(pdf2, level="B-B")] * 51, holder=user, kind="remote", ref=str(credential.pk), pin=HUY.pin
+        )
+    assert "tối đa 50" in exc.value.user_message
+    assert provider.calls().get("/csc/v1/credentials/authorize", 0) == before
+
+
+def test_an_unreadable_document_stops_the_batch_before_the_provider(huy, pdf2, provider):
+    user, credential = huy
+    before = provider.calls().get("/csc/v1/credentials/authorize", 0)
+
+    with pytest.raises(InvalidInput):
+        personal.sign_batch(
+            [DocumentToSign(pdf2), DocumentToSign(b"not a pdf")],
+            holder=user,
+            kind="remote",
+            ref=str(credential.pk),
+            pin=HUY.pin,
+        )
+    assert provider.calls().get("/csc/v1/credentials/authorize", 0) == before
