@@ -54,9 +54,10 @@ test: setup system-deps-test lint ## lint, checks and the whole suite
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v1
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: venv  ## ruff, and the dependency rule of the design as import-linter contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
@@ -64,7 +65,9 @@ format: venv
 
 makemessages: venv  ## refresh locale/en from the source strings (keeps existing translations)
 	$(PY) manage.py makemessages -l en --ignore=".venv*" --ignore="var/*" --ignore="benchmarks/*" --ignore="tests/*"
-	@$(PY) locale/translate_check.py
+	@msgfmt --check-format --statistics -o /dev/null locale/en/LC_MESSAGES/django.po
+	@msgattrib --untranslated --no-obsolete locale/en/LC_MESSAGES/django.po | sed -n 's/^msgid "\(..*\)"$$/  untranslated: \1/p'
+	@msgattrib --only-fuzzy --no-obsolete locale/en/LC_MESSAGES/django.po | sed -n 's/^msgid "\(..*\)"$$/  fuzzy: \1/p'
 
 lock: venv
 	$(PY) scripts/lock_requirements.py

@@ -7,8 +7,10 @@ from typing import TextIO
 
 from django.apps import apps
 from django.db import transaction
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from cms.errors import CmsError
 from cms.models import (
     ArticleIndexPage,
     ArticlePage,
@@ -30,7 +32,7 @@ DOC_TYPE_NAMES = {"chi-thi": "Chỉ thị", "cong-van": "Công văn"}
 def load(stdout: TextIO) -> None:
     home = HomePage.objects.order_by("path").first()
     if home is None:
-        raise RuntimeError("No HomePage: run `manage.py migrate` first.")
+        raise CmsError(_("Cổng thông tin chưa có trang chủ."), detail="No HomePage: run `manage.py migrate` first.")
     created: list[str] = []
 
     library = _child(

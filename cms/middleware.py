@@ -45,7 +45,7 @@ def _cache_key(request: HttpRequest) -> str | None:
 class PageCacheMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
-        self.timeout = getattr(settings, "CMS_PAGE_CACHE_SECONDS", 600)
+        self.timeout = settings.CMS_PAGE_CACHE_SECONDS
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = _cache_key(request) if self.timeout else None

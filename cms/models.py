@@ -17,6 +17,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import RICH_FEATURES, BodyBlock
+from workflows.pledges.selectors import campaign_counters, public_signatories
 
 PAGE_SIZE = 20
 
@@ -348,14 +349,10 @@ class CampaignPage(PortalPage):
         return None
 
     def counters(self):
-        from workflows.pledges.selectors import campaign_counters
-
         campaign = self.get_campaign()
         return campaign_counters(campaign) if campaign else None
 
     def get_context(self, request, *args, **kwargs):
-        from workflows.pledges.selectors import campaign_counters, public_signatories
-
         context = super().get_context(request, *args, **kwargs)
         campaign = self.get_campaign()
         query = request.GET.get("q", "").strip()[:100]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
-from wagtail.models import Page
+from wagtail.models import GroupApprovalTask, GroupPagePermission, Page
 
+from cms.errors import CmsError, PublishError
 from cms.models import DirectiveIndexPage, DirectivePage, HomePage, PortalPage, SearchEntry
 from cms.text import search_key, text_to_html
 from core.roles import Role
@@ -110,7 +112,10 @@ def directive_library() -> DirectiveIndexPage:
         return library
     home = HomePage.objects.order_by("path").first()
     if home is None:
-        raise RuntimeError("No HomePage: run `manage.py migrate` (cms creates the home page).")
+        raise CmsError(
+            _("Cổng thông tin chưa có trang chủ."),
+            detail="No HomePage: run `manage.py migrate` (cms creates the home page).",
+        )
     library = DirectiveIndexPage(title=_("Văn bản chỉ đạo điều hành"), slug=LIBRARY_SLUG)
     home.add_child(instance=library)
     library.save_revision().publish()
@@ -143,9 +148,12 @@ def publish_directive(
     key updates the same page and adds a revision; the PDF document is replaced only if its bytes changed.
     """
     if not source_key:
-        raise ValueError("publish_directive needs a source_key")
+        raise PublishError(_("Không đăng được văn bản: thiếu mã nguồn."), detail="publish_directive needs a source_key")
     if not pdf.startswith(b"%PDF-"):
-        raise ValueError(f"{source_key}: the signed file is not a PDF")
+        raise PublishError(
+            _("Không đăng được văn bản: tệp đã ký không phải tệp PDF."),
+            detail=f"{source_key}: the signed file is not a PDF",
+        )
 
     page = DirectivePage.objects.filter(source_key=source_key).first()
     created = page is None
@@ -211,9 +219,6 @@ EDITOR_PAGE_PERMISSIONS = {
 def setup_editorial_permissions(*, home: Page) -> None:
     """Staff draft pages and submit them for approval; leadership approves in Wagtail's "Moderators approval"
     workflow (created by Wagtail's migrations on the root page)."""
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupApprovalTask, GroupPagePermission
-
     for role, codenames in EDITOR_PAGE_PERMISSIONS.items():
         group = Group.objects.filter(name=role.value).first()
         if group is None:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,8 +18,6 @@ def search(request: HttpRequest) -> HttpResponse:
     page_obj = None
     results = []
     if parsed.terms:
-        from django.core.paginator import Paginator
-
         page_obj = Paginator(search_entries(parsed).select_related("page"), RESULTS_PER_PAGE).get_page(
             request.GET.get("trang")
         )

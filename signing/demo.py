@@ -29,7 +29,7 @@ def _full_name(user) -> str:
 
 def init_pki(*, stdout: TextIO | None = None) -> list[SigningKey]:
     """Create the development PKI under `SIGNING_DEV_PKI_DIR` and upsert its key records."""
-    if not getattr(settings, "SIGNING_DEV_PKI", False):
+    if not settings.SIGNING_DEV_PKI:
         raise ImproperlyConfigured("The development PKI is disabled (SIGNING_DEV_PKI=False, e.g. production settings).")
     agency = settings.SIGNING_DEV_AGENCY_NAME
     pki = DevPki(settings.SIGNING_DEV_PKI_DIR, base_url=settings.SITE_URL, agency=agency)

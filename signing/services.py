@@ -73,14 +73,14 @@ def dev_pki() -> DevPki | None:
 
 def dev_timestamp_response(request):
     """RFC 3161 answer of the development TSA (for the dev-only HTTP endpoint)."""
-    ts = _timestamper() if not getattr(settings, "SIGNING_TSA_URL", "") else None
+    ts = _timestamper() if not settings.SIGNING_TSA_URL else None
     if ts is None or _dev_pki() is None:
         raise InvalidInput("the development TSA is disabled")
     return ts.request_tsa_response(request)
 
 
 def _dev_pki() -> DevPki | None:
-    if not getattr(settings, "SIGNING_DEV_PKI", False):
+    if not settings.SIGNING_DEV_PKI:
         return None
     pki = DevPki(settings.SIGNING_DEV_PKI_DIR, base_url=settings.SITE_URL)
     return pki if pki.exists() else None
@@ -110,7 +110,7 @@ def _normalise_roots(roots: list[bytes]) -> list[bytes]:
 def configured_trust_roots() -> list[bytes]:
     """DER trust roots: `SIGNING_TRUST_ROOTS` files, plus the development root when the dev PKI is enabled."""
     roots: list[bytes] = []
-    for path in getattr(settings, "SIGNING_TRUST_ROOTS", []):
+    for path in settings.SIGNING_TRUST_ROOTS:
         roots.extend(_read_cert_file(path))
     pki = _dev_pki()
     if pki is not None:
@@ -119,11 +119,11 @@ def configured_trust_roots() -> list[bytes]:
 
 
 def _timestamper():
-    url = getattr(settings, "SIGNING_TSA_URL", "")
+    url = settings.SIGNING_TSA_URL
     if url:
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
-        return HTTPTimeStamper(url, timeout=getattr(settings, "SIGNING_TSA_TIMEOUT", 10))
+        return HTTPTimeStamper(url, timeout=settings.SIGNING_TSA_TIMEOUT)
     pki = _dev_pki()
     if pki is None:
         return None
@@ -155,12 +155,12 @@ def sign_environment() -> engine.SignEnvironment:
 
         source = dev_revocation(pki.dir)
         local = source.answers_for if source is not None else None
-        if not getattr(settings, "SIGNING_TSA_URL", ""):
+        if not settings.SIGNING_TSA_URL:
             tsa_certs = _read_cert_file(str(pki.cert_path("tsa")))
     return engine.SignEnvironment(
         timestamper=_timestamper,
         trust_roots=configured_trust_roots(),
-        allow_fetching=getattr(settings, "SIGNING_ALLOW_FETCHING", False),
+        allow_fetching=settings.SIGNING_ALLOW_FETCHING,
         local_revocation=local,
         tsa_certs=tsa_certs,
     )
@@ -197,7 +197,7 @@ def appearance_plan(
         seal_image=seal_image or None,
         text_lines=list(text_lines) if text_lines else ([signer_name] if appearance == "text" else None),
         font_path=font,
-        seal_diameter_mm=float(getattr(settings, "SIGNING_SEAL_DIAMETER_MM", 36)),
+        seal_diameter_mm=float(settings.SIGNING_SEAL_DIAMETER_MM),
     )
 
 
@@ -326,7 +326,7 @@ def _isolated() -> IsolatedValidator:
     global _validator
     with _lock:
         if _validator is None:
-            _validator = IsolatedValidator(memory_mb=getattr(settings, "SIGNING_VALIDATION_MEMORY_MB", 1024))
+            _validator = IsolatedValidator(memory_mb=settings.SIGNING_VALIDATION_MEMORY_MB)
             atexit.register(_validator.close)
         return _validator
 
@@ -352,11 +352,11 @@ def validate_pdf(
     options = ValidationOptions(
         trust_roots=_normalise_roots(trust_roots) if trust_roots is not None else configured_trust_roots(),
         dev_pki_dir=str(pki.dir) if pki is not None else None,
-        timeout=float(getattr(settings, "SIGNING_VALIDATION_TIMEOUT", 10)),
-        memory_mb=int(getattr(settings, "SIGNING_VALIDATION_MEMORY_MB", 1024)),
+        timeout=float(settings.SIGNING_VALIDATION_TIMEOUT),
+        memory_mb=int(settings.SIGNING_VALIDATION_MEMORY_MB),
     )
     if isolated is None:
-        isolated = getattr(settings, "SIGNING_VALIDATION_ISOLATED", True)
+        isolated = settings.SIGNING_VALIDATION_ISOLATED
     if isolated:
         return _isolated().validate(data, options)
     return validate_bytes(data, options)

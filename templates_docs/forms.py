@@ -32,7 +32,7 @@ class TemplateUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = min(MAX_TEMPLATE_BYTES, getattr(settings, "VANTHU_MAX_UPLOAD_BYTES", MAX_TEMPLATE_BYTES))
+        limit = min(MAX_TEMPLATE_BYTES, settings.VANTHU_MAX_UPLOAD_BYTES)
         if upload.size > limit:
             raise forms.ValidationError(_("Tệp quá lớn (tối đa %(mb)s MB).") % {"mb": limit // (1024 * 1024)})
         if not upload.name.lower().endswith(".docx"):

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 
 from core.roles import Role, sync_role_permissions
+from tests import factories
 from tests.factories import UserFactory
 
 # signing keys and a sample PDF for any app's tests (signing_pki, signing_keys)
@@ -41,6 +42,12 @@ def make_user(roles):
         return user
 
     return _make
+
+
+@pytest.fixture
+def lang_son_carriers(db):
+    """Three postal businesses of Lạng Sơn with e-mail dn0..dn2@example.vn (tests.factories.LANG_SON_CARRIERS)."""
+    return factories.lang_son_carriers()
 
 
 @pytest.fixture

@@ -1,5 +1,17 @@
+"""factory_boy factories for the models tests build (one per model); fixtures compose them.
+
+`LANG_SON_CARRIERS` is the small registry both the dispatch and the pledge tests use (the `lang_son_carriers`
+fixture in tests/conftest.py builds it).
+"""
+
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from core.models import DraftingUnit, OrganisationSettings, StaffProfile
+from workflows.pledges.models import Campaign, Carrier, Pledge
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -17,3 +29,83 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class StaffProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffProfile
+
+    user = factory.SubFactory(UserFactory)
+    title = "Chuyên viên"
+    unit_abbreviation = "TTr"
+
+
+class DraftingUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DraftingUnit
+
+    organisation = factory.LazyFunction(OrganisationSettings.load)
+    name = factory.Sequence(lambda n: f"Phòng {n}")
+    abbreviation = factory.Sequence(lambda n: f"P{n}")
+
+
+class CarrierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Carrier
+
+    name = factory.Sequence(lambda n: f"Bưu cục số {n}")
+    kind = Carrier.Kind.ENTERPRISE
+    tax_code = factory.Sequence(lambda n: f"48001{n:05d}")
+    licence_number = factory.Sequence(lambda n: f"{100 + n}/GP-BTTTT")
+    address = factory.Sequence(lambda n: f"Số {n + 1} đường Trần Đăng Ninh, Thành phố Lạng Sơn")
+    district = "Thành phố Lạng Sơn"
+    representative = "Nguyễn Văn Bình"
+    representative_title = "Giám đốc"
+    email = factory.Sequence(lambda n: f"dn{n}@example.vn")
+    phone = "0205 3870 000"
+
+
+# name, kind, tax code, district, representative
+LANG_SON_CARRIERS = (
+    ("Bưu điện tỉnh Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100001", "Thành phố Lạng Sơn", "Nguyễn Văn Bình"),
+    ("Viettel Post Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100002", "Cao Lộc", "Hoàng Thị Lan"),
+    ("Bưu cục Tràng Định", Carrier.Kind.POST_OFFICE, "4900100003", "Tràng Định", "Lương Văn Tú"),
+)
+
+
+def lang_son_carriers() -> list[Carrier]:
+    return [
+        CarrierFactory(
+            name=name,
+            kind=kind,
+            tax_code=tax,
+            licence_number=f"{100 + index}/GP-BTTTT",
+            address=f"Số {index + 1} đường Trần Đăng Ninh, {district}",
+            district=district,
+            representative=representative,
+            email=f"dn{index}@example.vn",
+        )
+        for index, (name, kind, tax, district, representative) in enumerate(LANG_SON_CARRIERS)
+    ]
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A running campaign, open since yesterday for thirty days."""
+
+    class Meta:
+        model = Campaign
+
+    title = "Nói không với hàng lậu, hàng cấm qua đường bưu chính 2026"
+    slug = factory.Sequence(lambda n: f"chien-dich-{n}")
+    status = Campaign.Status.RUNNING
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    created_by = factory.SubFactory(UserFactory)
+
+
+class PledgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pledge
+
+    campaign = factory.SubFactory(CampaignFactory)
+    carrier = factory.SubFactory(CarrierFactory)

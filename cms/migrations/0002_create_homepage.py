@@ -45,7 +45,7 @@ def create_homepage(apps, schema_editor):
     root.save(update_fields=["numchild"])
     Site.objects.filter(is_default_site=True).delete()
     # The public address (SITE_URL) names the site, so sitemaps and full URLs point where readers go.
-    url = urlsplit(getattr(settings, "SITE_URL", "") or "http://localhost")
+    url = urlsplit(settings.SITE_URL or "http://localhost")
     port = url.port or (443 if url.scheme == "https" else 80)
     Site.objects.create(
         hostname=url.hostname or "localhost", port=port, root_page=home, is_default_site=True, site_name="vanthu"

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from wagtail.documents import get_document_model
 
+from cms.errors import PublishError
 from cms.models import DirectiveIndexPage, DirectivePage
 from cms.selectors import parse_query, search_entries
 from cms.services import CACHE_GENERATION_KEY, page_cache_generation, publish_directive
@@ -46,8 +47,10 @@ def test_publish_directive_bypasses_wagtail_moderation(home, directive_kwargs):
 
 
 def test_publish_directive_refuses_a_file_that_is_not_a_pdf(home, directive_kwargs):
-    with pytest.raises(ValueError, match="not a PDF"):
+    with pytest.raises(PublishError) as refused:
         publish_directive(**{**directive_kwargs, "pdf": b"<html>"})
+    assert refused.value.message == "Không đăng được văn bản: tệp đã ký không phải tệp PDF."
+    assert refused.value.detail == "dispatch:42: the signed file is not a PDF"
     assert not DirectivePage.objects.exists()
 
 

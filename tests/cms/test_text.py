@@ -1,20 +1,4 @@
-import pytest
-
-from cms.text import fold, highlight, search_key, snippet, text_to_html
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Hàng cấm", "hang cam"),
-        ("ĐƯỜNG dây nóng", "duong day nong"),
-        ("Chỉ thị 28/CT-BTTTT", "chi thi 28/ct-btttt"),
-        ("Ỷ ỹ ữ Ợ", "y y u o"),
-    ],
-)
-def test_fold_strips_vietnamese_diacritics_and_keeps_length(text, expected):
-    assert fold(text) == expected
-    assert len(fold(text)) == len(text)
+from cms.text import highlight, search_key, snippet, text_to_html
 
 
 def test_search_key_keeps_only_words():

@@ -2,9 +2,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from core.models import DraftingUnit, OrganisationSettings
+from core.models import OrganisationSettings
 from core.organisation import organisation_info
 from core.roles import Role, has_role
+from tests.factories import DraftingUnitFactory
 
 
 @pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_organisation_is_read_from_the_cache_and_forgotten_when_saved(django_ass
     org.agency_name = "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
     org.save()
     assert OrganisationSettings.load().agency_name == "SỞ KHOA HỌC VÀ CÔNG NGHỆ"
-    DraftingUnit.objects.create(organisation=org, name="Phòng Bưu chính", abbreviation="BC")
+    DraftingUnitFactory(organisation=org, name="Phòng Bưu chính", abbreviation="BC")
     assert {"name": "Phòng Bưu chính", "abbreviation": "BC"} in organisation_info()["units"]
 
 

@@ -75,6 +75,13 @@ def _data(**overrides) -> DraftData:
     return DraftData(**values)
 
 
+def _submitted(author, demo_key: str, **data) -> DispatchProcess:
+    """A demo draft started and submitted to the head of unit."""
+    process = start(author=author, demo_key=demo_key, data=_data(**data))
+    complete(process, "draft", author, lambda p: drafting.submit_draft(process=p, user=author))
+    return process
+
+
 def _demo_carrier(stdout: TextIO) -> Carrier:
     account = get_user_model().objects.filter(username="doanhnghiep").first()
     carrier = Carrier.objects.filter(users=account).first() if account else None
@@ -132,35 +139,29 @@ def load(stdout: TextIO) -> None:
         stdout.write("dispatch: a draft being written\n")
 
     if "review" not in existing:
-        process = start(
-            author=author,
-            demo_key="review",
-            data=_data(
-                subject="V/v báo cáo tình hình bảo đảm an toàn, an ninh bưu chính quý I",
-                body="Đề nghị các doanh nghiệp bưu chính báo cáo tình hình bảo đảm an toàn, an ninh bưu chính quý I "
-                "trước ngày 10/4./.",
-                urgency="khan",
-            ),
+        _submitted(
+            author,
+            "review",
+            subject="V/v báo cáo tình hình bảo đảm an toàn, an ninh bưu chính quý I",
+            body="Đề nghị các doanh nghiệp bưu chính báo cáo tình hình bảo đảm an toàn, an ninh bưu chính quý I "
+            "trước ngày 10/4./.",
+            urgency="khan",
         )
-        complete(process, "draft", author, lambda p: drafting.submit_draft(process=p, user=author))
         stdout.write("dispatch: one waiting for review\n")
 
     if "returned" not in existing:
-        process = start(
-            author=author,
-            demo_key="returned",
-            data=_data(
-                subject="V/v tuyên truyền quy định về vật phẩm, hàng hóa cấm gửi qua bưu chính",
-                body="Đề nghị các doanh nghiệp niêm yết danh mục vật phẩm, hàng hóa cấm gửi tại các điểm phục vụ./.",
-            ),
+        process = _submitted(
+            author,
+            "returned",
+            subject="V/v tuyên truyền quy định về vật phẩm, hàng hóa cấm gửi qua bưu chính",
+            body="Đề nghị các doanh nghiệp niêm yết danh mục vật phẩm, hàng hóa cấm gửi tại các điểm phục vụ./.",
         )
-        complete(process, "draft", author, lambda p: drafting.submit_draft(process=p, user=author))
         complete(
             process,
             "review",
             head,
             lambda p: decisions.review_dispatch(
-                process=process,
+                process=p,
                 user=head,
                 decision=decisions.RETURNED,
                 comment="Bổ sung căn cứ Điều 12 Luật Bưu chính và thời hạn niêm yết.",

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import UserError
 
-class DispatchError(Exception):
+
+class DispatchError(UserError):
     """A step could not be completed. `message` is for the user (Vietnamese); nothing was changed."""
-
-    def __init__(self, message: str, *, detail: str = "") -> None:
-        super().__init__(detail or message)
-        self.message = message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 
 from django import forms
@@ -233,8 +235,6 @@ class ExternalPrepareForm(forms.Form):
     def clean_certificate(self) -> bytes:
         data = self.cleaned_data["certificate"].read()
         if b"-----BEGIN CERTIFICATE-----" in data:
-            import base64
-
             body = data.split(b"-----BEGIN CERTIFICATE-----", 1)[1].split(b"-----END CERTIFICATE-----", 1)[0]
             data = base64.b64decode(b"".join(body.split()))
         if not data or data[:1] != b"\x30":
@@ -248,9 +248,6 @@ class ExternalFinishForm(forms.Form):
     )
 
     def clean_signature(self) -> bytes:
-        import base64
-        import binascii
-
         try:
             return base64.b64decode("".join(self.cleaned_data["signature"].split()), validate=True)
         except (binascii.Error, ValueError):

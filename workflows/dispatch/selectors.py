@@ -6,12 +6,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from core.models import StaffProfile
+from core.types import User
 
 from .models import DispatchProcess, DispatchRecipient
 
@@ -47,7 +49,7 @@ class TaskRow:
     assigned_to_me: bool
 
 
-def tasks_for(user) -> list[TaskRow]:
+def tasks_for(user: User | AnonymousUser) -> list[TaskRow]:
     """What waits for this user: tasks assigned to them and tasks they may take. Urgent first, then oldest."""
     if not user.is_authenticated:
         return []
@@ -75,11 +77,11 @@ def tasks_for(user) -> list[TaskRow]:
     return rows
 
 
-def is_staff_reader(user) -> bool:
+def is_staff_reader(user: User | AnonymousUser) -> bool:
     return user.is_authenticated and user.has_perm(VIEW_PERMISSION)
 
 
-def visible_dispatches(user) -> QuerySet[DispatchProcess]:
+def visible_dispatches(user: User | AnonymousUser) -> QuerySet[DispatchProcess]:
     """Staff with the view permission see every dispatch; everyone else only what was sent to them."""
     qs = DispatchProcess.objects.select_related("author", "signer")
     if is_staff_reader(user):
@@ -89,11 +91,11 @@ def visible_dispatches(user) -> QuerySet[DispatchProcess]:
     return qs.filter(pk__in=inbox_for(user).values("process_id")).order_by("-created")
 
 
-def can_view(user, process: DispatchProcess) -> bool:
+def can_view(user: User | AnonymousUser, process: DispatchProcess) -> bool:
     return visible_dispatches(user).filter(pk=process.pk).exists()
 
 
-def inbox_for(user) -> QuerySet[DispatchRecipient]:
+def inbox_for(user: User | AnonymousUser) -> QuerySet[DispatchRecipient]:
     """Copies delivered to this user: as an account of a carrier, or as a member of an internal unit."""
     if not user.is_authenticated:
         return DispatchRecipient.objects.none()

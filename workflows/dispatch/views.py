@@ -23,6 +23,7 @@ from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
 
 from core.audit import trail_for
+from core.types import User
 
 from . import edxml, selectors
 from .errors import DispatchError
@@ -107,7 +108,7 @@ class StartDraftView(generic.FormView):
         return redirect("dispatch:detail", process.pk)
 
 
-def _save_attachment(form: DraftForm, process: DispatchProcess, user) -> None:
+def _save_attachment(form: DraftForm, process: DispatchProcess, user: User) -> None:
     upload = form.cleaned_data.get("attachment")
     if upload:
         drafting.add_attachment(

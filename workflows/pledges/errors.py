@@ -1,11 +1,17 @@
-"""The pledge campaign's refusals. Each carries a Vietnamese message for the carrier or staff; views show it."""
+"""The pledge campaign's refusals: one hierarchy, each with a Vietnamese message for the carrier or staff."""
 
 from __future__ import annotations
 
+from core.errors import UserError
 
-class PledgeError(Exception):
+
+class PledgeError(UserError):
     """A refusal with a Vietnamese message the carrier or staff can act on; nothing was changed."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+
+class RegistryFileError(PledgeError):
+    """The registry file itself cannot be read (wrong format, no header row...)."""
+
+
+class ReportError(PledgeError):
+    """A campaign report could not be produced."""

@@ -16,15 +16,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from core.text import fold
+from workflows.pledges.errors import RegistryFileError
 from workflows.pledges.models import Carrier
 
-# (field, header printed on export, accepted header spellings in lower case)
+# (field, header printed on export, accepted header spellings: compared folded, so "Dia chi" is "Địa chỉ")
 COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("name", "Tên", ("tên", "ten", "name", "tên đơn vị")),
-    ("kind", "Loại", ("loại", "loai", "kind", "type")),
+    ("name", "Tên", ("tên", "name", "tên đơn vị")),
+    ("kind", "Loại", ("loại", "kind", "type")),
     ("tax_code", "Mã số thuế", ("mã số thuế", "mst", "tax_code", "tax code")),
     ("licence_number", "Số giấy phép bưu chính", ("số giấy phép bưu chính", "số giấy phép", "licence_number")),
-    ("address", "Địa chỉ", ("địa chỉ", "dia chi", "address")),
+    ("address", "Địa chỉ", ("địa chỉ", "address")),
     ("district", "Huyện/thành phố", ("huyện/thành phố", "huyện", "district")),
     ("representative", "Người đại diện", ("người đại diện", "representative")),
     ("representative_title", "Chức vụ", ("chức vụ", "representative_title", "title")),
@@ -34,10 +36,6 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 FIELDS = tuple(c[0] for c in COLUMNS)
 MAX_ROWS = 20_000
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
-
-
-class RegistryFileError(Exception):
-    """The file itself cannot be read (wrong format, no header row...)."""
 
 
 @dataclass
@@ -74,10 +72,14 @@ class ImportPreview:
         return not self.invalid and bool(self.new or self.changed)
 
 
+def _folded(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
 def _kind_value(raw: str) -> str | None:
-    wanted = raw.strip().lower()
+    wanted = _folded(raw)
     for value, label in Carrier.Kind.choices:
-        if wanted in (value, str(label).lower()):
+        if wanted in (value, _folded(str(label))):
             return value
     return None
 
@@ -118,11 +120,11 @@ def parse_rows(data: bytes, filename: str) -> list[ImportRow]:
         table.pop(0)
     if not table:
         raise RegistryFileError(_("Tệp không có dữ liệu."))
-    header = [h.strip().lower() for h in table[0]]
+    header = [_folded(h) for h in table[0]]
     positions: dict[str, int] = {}
     for field_name, _label, aliases in COLUMNS:
         for index, title in enumerate(header):
-            if title in aliases:
+            if title in {_folded(a) for a in aliases}:
                 positions[field_name] = index
                 break
     missing = [label for field_name, label, _a in COLUMNS if field_name not in positions and field_name in ("name",)]

@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.organisation import organisation_info
+from core.types import User
+from templates_docs.errors import DocumentError
 from templates_docs.names import agency_in_text
+from templates_docs.services import render_document
 from workflows.pledges import selectors
 from workflows.pledges.models import Campaign, Pledge
 
@@ -113,11 +116,8 @@ def report_data(campaign: Campaign) -> dict:
     }
 
 
-def campaign_report(*, campaign: Campaign, user=None):
+def campaign_report(*, campaign: Campaign, user: User | None = None):
     """The ND30 report as a draft (the number and signature come through the dispatch flow)."""
-    from templates_docs.errors import DocumentError
-    from templates_docs.services import render_document
-
     try:
         return render_document(
             doc_type="bao-cao", data=report_data(campaign), organisation=organisation_info(), draft=True

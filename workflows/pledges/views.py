@@ -307,8 +307,8 @@ def import_carriers(request):
                 data = upload.read()
                 preview = registry.preview_import(data=data, filename=upload.name)
                 upload_id = store_file(data, filename=upload.name).sha256
-        except (registry.RegistryFileError, PledgeError) as exc:
-            form.add_error(None, str(exc))
+        except PledgeError as exc:
+            form.add_error(None, exc.message)
     return render(request, "pledges/staff/import.html", {"form": form, "preview": preview, "upload": upload_id})
 
 
@@ -475,8 +475,8 @@ def campaign_export(request, slug: str, fmt: str):
     elif fmt in ("docx", "pdf"):
         try:
             rendered = reports.campaign_report(campaign=campaign, user=request.user)
-        except reports.ReportError as exc:
-            messages.error(request, str(exc))
+        except PledgeError as exc:
+            messages.error(request, exc.message)
             return redirect("pledges:dashboard", slug=slug)
         data = rendered.docx if fmt == "docx" else rendered.pdf
         content_type = (

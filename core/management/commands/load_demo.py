@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from core.demo import print_accounts
+from core.errors import UserError
 
 
 class Command(BaseCommand):
@@ -15,6 +16,9 @@ class Command(BaseCommand):
         for dotted in settings.VANTHU_DEMO_LOADERS:
             self.stdout.write(f"Loading demo data: {dotted}")
             loader = import_string(dotted)
-            with transaction.atomic():
-                loader(stdout=self.stdout)
+            try:
+                with transaction.atomic():
+                    loader(stdout=self.stdout)
+            except UserError as exc:  # an app refused: say why, exit 1, nothing of this loader kept
+                raise CommandError(f"{dotted}: {exc.detail or exc.message}") from exc
         print_accounts(self.stdout)

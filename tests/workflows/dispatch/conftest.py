@@ -10,17 +10,16 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 import config.urls  # noqa: F401  (mounting the site gives viewflow's nodes their URL namespaces)
-from core.models import StaffProfile
 from core.roles import Role
+from tests.factories import StaffProfileFactory
 from workflows.dispatch.flows import DispatchFlow
 from workflows.dispatch.models import DispatchProcess
-from workflows.pledges.models import Carrier
 
 STEPS = ("draft", "review", "approve", "number", "sign", "seal", "send")
 
 
 def _with_profile(user, *, title: str, unit: str):
-    StaffProfile.objects.create(user=user, title=title, unit_abbreviation=unit)
+    StaffProfileFactory(user=user, title=title, unit_abbreviation=unit)
     return user
 
 
@@ -37,12 +36,11 @@ def drafting_units(db):
 
 
 @pytest.fixture
-def people(make_user):
+def people(make_user, lang_son_carriers):
     carrier_user = make_user(Role.CARRIER, username="buudien", email="buudien@example.vn")
     other_carrier_user = make_user(Role.CARRIER, username="viettelpost", email="vtp@example.vn")
-    carrier = Carrier.objects.create(name="Bưu điện tỉnh Lạng Sơn", tax_code="4900100001", email="bdt@example.vn")
+    carrier, other, _third = lang_son_carriers
     carrier.users.add(carrier_user)
-    other = Carrier.objects.create(name="Viettel Post Lạng Sơn", tax_code="4900100002")
     other.users.add(other_carrier_user)
     return SimpleNamespace(
         author=_with_profile(make_user(Role.STAFF, username="chuyenvien"), title="Chuyên viên", unit="TTr"),

@@ -15,50 +15,21 @@ from django.core import mail
 from django.utils import timezone
 
 from core.roles import Role
-from workflows.pledges.models import Campaign, Carrier, OtpChallenge, Pledge
+from tests.factories import LANG_SON_CARRIERS, CampaignFactory, PledgeFactory
+from workflows.pledges.models import OtpChallenge, Pledge
 from workflows.pledges.services import issuance, otp
 
 RENDERED: dict[tuple, issuance.RenderedPledge] = {}
 
-CARRIERS = (
-    ("Bưu điện tỉnh Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100001", "Thành phố Lạng Sơn", "Nguyễn Văn Bình"),
-    ("Viettel Post Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100002", "Cao Lộc", "Hoàng Thị Lan"),
-    ("Bưu cục Tràng Định", Carrier.Kind.POST_OFFICE, "4900100003", "Tràng Định", "Lương Văn Tú"),
-)
-
 
 @pytest.fixture
-def carriers(db):
-    made = []
-    for index, (name, kind, tax, district, rep) in enumerate(CARRIERS):
-        made.append(
-            Carrier.objects.create(
-                name=name,
-                kind=kind,
-                tax_code=tax,
-                licence_number=f"{100 + index}/GP-BTTTT",
-                address=f"Số {index + 1} đường Trần Đăng Ninh, {district}",
-                district=district,
-                representative=rep,
-                representative_title="Giám đốc",
-                email=f"dn{index}@example.vn",
-                phone="0205 3870 000",
-            )
-        )
-    return made
+def carriers(lang_son_carriers):
+    return lang_son_carriers
 
 
 @pytest.fixture
 def campaign(db, make_user):
-    staff = make_user(Role.STAFF, username="chuyenvien")
-    return Campaign.objects.create(
-        title="Nói không với hàng lậu, hàng cấm qua đường bưu chính 2026",
-        slug="noi-khong-2026",
-        status=Campaign.Status.RUNNING,
-        opens_at=timezone.now() - timedelta(days=1),
-        closes_at=timezone.now() + timedelta(days=30),
-        created_by=staff,
-    )
+    return CampaignFactory(slug="noi-khong-2026", created_by=make_user(Role.STAFF, username="chuyenvien"))
 
 
 @pytest.fixture
@@ -76,7 +47,7 @@ def issue(signing_keys, settings):
 
 @pytest.fixture
 def pledges(campaign, carriers, issue):
-    return [issue(Pledge.objects.create(campaign=campaign, carrier=c)) for c in carriers]
+    return [issue(PledgeFactory(campaign=campaign, carrier=c)) for c in carriers]
 
 
 def last_code(to: str) -> str:
@@ -105,7 +76,10 @@ def carrier_certificates(signing_pki):
     """PKCS#12 (bytes, password) per tax code, issued by the development carrier CA, like a public CA would."""
     from signing.devpki import issue_carrier_certificate
 
-    return {tax: issue_carrier_certificate(name=name, tax_code=tax) for name, _kind, tax, _district, _rep in CARRIERS}
+    return {
+        tax: issue_carrier_certificate(name=name, tax_code=tax)
+        for name, _kind, tax, _district, _rep in LANG_SON_CARRIERS
+    }
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +89,7 @@ def untrusted_certificate(tmp_path_factory):
 
     rogue = DevPki(tmp_path_factory.mktemp("rogue-pki"), agency="CA giả mạo")
     rogue.ensure()
-    name, _kind, tax, _district, _rep = CARRIERS[0]
+    name, _kind, tax, _district, _rep = LANG_SON_CARRIERS[0]
     return rogue.issue_pkcs12(common_name=name, organisation=name, uid=f"MST:{tax}", issuer="carrier-ca")
 
 

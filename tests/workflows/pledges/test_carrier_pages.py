@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.roles import Role
+from tests.factories import PledgeFactory
 from workflows.pledges.models import Campaign, CorrectionRequest, Pledge
 from workflows.pledges.services import invitations
 
@@ -16,7 +17,7 @@ def invited(campaign, carriers):
     """Two pledges with fresh invitation links (no PDF needed to reach these pages)."""
     result = []
     for carrier in carriers[:2]:
-        pledge = Pledge.objects.create(campaign=campaign, carrier=carrier)
+        pledge = PledgeFactory(campaign=campaign, carrier=carrier)
         result.append((pledge, invitations.new_invitation_token(pledge=pledge)))
     return result
 

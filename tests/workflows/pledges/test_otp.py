@@ -9,8 +9,9 @@ from django.core import mail
 from django.utils import timezone
 
 from core.models import AuditEntry
+from tests.factories import PledgeFactory
 from workflows.pledges.errors import PledgeError
-from workflows.pledges.models import OtpChallenge, Pledge
+from workflows.pledges.models import OtpChallenge
 from workflows.pledges.services import otp
 
 ACCESS = OtpChallenge.Purpose.ACCESS
@@ -18,7 +19,7 @@ ACCESS = OtpChallenge.Purpose.ACCESS
 
 @pytest.fixture
 def pledge(campaign, carriers):
-    return Pledge.objects.create(campaign=campaign, carrier=carriers[0])
+    return PledgeFactory(campaign=campaign, carrier=carriers[0])
 
 
 def test_code_is_sent_and_only_its_hmac_is_stored(pledge, helpers):

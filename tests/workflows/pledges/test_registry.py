@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from core.models import AuditEntry
 from core.roles import Role
 from workflows.pledges import registry
-from workflows.pledges.errors import PledgeError
+from workflows.pledges.errors import PledgeError, RegistryFileError
 from workflows.pledges.models import Carrier
 from workflows.pledges.services.carriers import apply_import
 
@@ -70,15 +70,15 @@ def test_xlsx_export_reimports_unchanged(carriers):
 
 
 def test_unreadable_files_get_a_clear_message(db):
-    with pytest.raises(registry.RegistryFileError, match="XLSX"):
+    with pytest.raises(RegistryFileError, match="XLSX"):
         registry.preview_import(data=b"not a zip", filename="x.xlsx")
-    with pytest.raises(registry.RegistryFileError, match=".csv hoặc .xlsx"):
+    with pytest.raises(RegistryFileError, match=".csv hoặc .xlsx"):
         registry.preview_import(data=b"x", filename="x.pdf")
     workbook = Workbook()
     workbook.active.append(["Địa chỉ"])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    with pytest.raises(registry.RegistryFileError, match="Thiếu cột bắt buộc"):
+    with pytest.raises(RegistryFileError, match="Thiếu cột bắt buộc"):
         registry.preview_import(data=buffer.getvalue(), filename="x.xlsx")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from core.audit import log_action
+from core.types import User
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchComment, DispatchProcess, Stage
 
@@ -13,7 +14,7 @@ APPROVED = DispatchComment.Decision.APPROVE
 RETURNED = DispatchComment.Decision.RETURN
 
 
-def _decide(*, process: DispatchProcess, user, step: str, decision: str, comment: str) -> DispatchComment:
+def _decide(*, process: DispatchProcess, user: User, step: str, decision: str, comment: str) -> DispatchComment:
     if process.author_id == user.pk:
         raise DispatchError(_("Người soạn thảo không được tự duyệt dự thảo của mình."))
     if decision not in (APPROVED, RETURNED):
@@ -40,11 +41,11 @@ def _decide(*, process: DispatchProcess, user, step: str, decision: str, comment
     return record
 
 
-def review_dispatch(*, process: DispatchProcess, user, decision: str, comment: str = "") -> DispatchComment:
+def review_dispatch(*, process: DispatchProcess, user: User, decision: str, comment: str = "") -> DispatchComment:
     return _decide(process=process, user=user, step="review", decision=decision, comment=comment)
 
 
-def approve_dispatch(*, process: DispatchProcess, user, decision: str, comment: str = "") -> DispatchComment:
+def approve_dispatch(*, process: DispatchProcess, user: User, decision: str, comment: str = "") -> DispatchComment:
     if process.signer_id is not None and process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới duyệt được văn bản này."))
     return _decide(process=process, user=user, step="approve", decision=decision, comment=comment)

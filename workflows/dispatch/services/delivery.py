@@ -18,6 +18,7 @@ from cms.services import publish_directive
 from core.audit import log_action
 from core.models import StoredFile
 from core.organisation import organisation_info
+from core.types import User
 from signing.services import verification_url
 from templates_docs.doctypes import get_type
 from templates_docs.names import agency_in_text
@@ -53,7 +54,7 @@ def _notification_emails(recipient: DispatchRecipient) -> list[str]:
     return sorted(emails)
 
 
-def send_dispatch(*, process: DispatchProcess, user) -> list[DispatchRecipient]:
+def send_dispatch(*, process: DispatchProcess, user: User) -> list[DispatchRecipient]:
     """Deliver to every recipient: in-app inbox, an e-mail with a link (after commit), edXML for other agencies."""
     with transaction.atomic():
         locked = lock_process(process)
@@ -144,7 +145,7 @@ def publish_dispatch(*, process: DispatchProcess) -> None:
     log_action("workflows.dispatch.published", {"number": process.number}, None, obj=process)
 
 
-def mark_opened(*, recipient: DispatchRecipient, user) -> None:
+def mark_opened(*, recipient: DispatchRecipient, user: User) -> None:
     if recipient.opened_at is None:
         recipient.opened_at = timezone.now()
         recipient.opened_by = user
@@ -152,7 +153,7 @@ def mark_opened(*, recipient: DispatchRecipient, user) -> None:
         log_action("workflows.dispatch.opened", {"recipient": recipient.name}, user, obj=recipient.process)
 
 
-def acknowledge(*, recipient: DispatchRecipient, user) -> None:
+def acknowledge(*, recipient: DispatchRecipient, user: User) -> None:
     mark_opened(recipient=recipient, user=user)
     if recipient.acknowledged_at is None:
         recipient.acknowledged_at = timezone.now()
@@ -161,6 +162,6 @@ def acknowledge(*, recipient: DispatchRecipient, user) -> None:
         log_action("workflows.dispatch.acknowledged", {"recipient": recipient.name}, user, obj=recipient.process)
 
 
-def record_download(*, process: DispatchProcess, revision: DispatchRevision | StoredFile, user) -> None:
+def record_download(*, process: DispatchProcess, revision: DispatchRevision | StoredFile, user: User) -> None:
     sha = revision.pdf.sha256 if isinstance(revision, DispatchRevision) else revision.sha256
     log_action("workflows.dispatch.downloaded", {"sha256": sha}, user, obj=process)

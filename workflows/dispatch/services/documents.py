@@ -12,6 +12,7 @@ from core.audit import log_action
 from core.files import store_file
 from core.models import StaffProfile
 from core.organisation import organisation_info
+from core.types import User
 from templates_docs.errors import ConversionError, DocumentError
 from templates_docs.services import RenderedDocument, render_document
 from workflows.dispatch.errors import DispatchError
@@ -92,7 +93,7 @@ def store_revision(
     *,
     kind: str,
     pdf: bytes,
-    user,
+    user: User | None,
     docx: bytes | None = None,
     previous: DispatchRevision | None = None,
     rendered: RenderedDocument | None = None,
@@ -113,7 +114,7 @@ def store_revision(
     )
 
 
-def render_draft_preview(*, process: DispatchProcess, user) -> DispatchRevision:
+def render_draft_preview(*, process: DispatchProcess, user: User) -> DispatchRevision:
     """Render the draft with the DỰ THẢO mark. Storing the same bytes twice keeps one file."""
     rendered = render(process, draft=True)
     revision = store_revision(

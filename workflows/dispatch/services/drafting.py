@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.files import store_file
+from core.types import User
 from workflows.dispatch.drafts import DraftData, RecipientSpec
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchVersion, Stage
 from workflows.dispatch.services.documents import render_draft_preview, staff_profile
 
 
-def _write_draft(process: DispatchProcess, data: DraftData, *, author) -> None:
+def _write_draft(process: DispatchProcess, data: DraftData, *, author: User) -> None:
     if data.signer is not None and author is not None and data.signer.pk == author.pk:
         raise DispatchError(_("Người soạn thảo không thể đồng thời là người ký duyệt văn bản."))
     if data.authority_prefix and not data.authority_title.strip():
@@ -39,7 +40,7 @@ def _replace_recipients(process: DispatchProcess, specs: Sequence[RecipientSpec]
     )
 
 
-def start_draft(*, process: DispatchProcess, author, data: DraftData) -> DispatchProcess:
+def start_draft(*, process: DispatchProcess, author: User, data: DraftData) -> DispatchProcess:
     """Fill a new process (called by the start node before viewflow saves it)."""
     _write_draft(process, data, author=author)
     process.author = author
@@ -55,7 +56,7 @@ def start_draft(*, process: DispatchProcess, author, data: DraftData) -> Dispatc
     return process
 
 
-def save_draft(*, process: DispatchProcess, user, data: DraftData) -> DispatchProcess:
+def save_draft(*, process: DispatchProcess, user: User, data: DraftData) -> DispatchProcess:
     if process.author_id != user.pk:
         raise DispatchError(_("Chỉ người soạn thảo mới sửa được dự thảo này."))
     if process.stage not in (Stage.DRAFTING, Stage.RETURNED):
@@ -68,7 +69,7 @@ def save_draft(*, process: DispatchProcess, user, data: DraftData) -> DispatchPr
 
 
 def add_attachment(
-    *, process: DispatchProcess, user, data: bytes, filename: str, title: str = ""
+    *, process: DispatchProcess, user: User, data: bytes, filename: str, title: str = ""
 ) -> DispatchAttachment:
     max_bytes = settings.VANTHU_MAX_UPLOAD_BYTES
     if len(data) > max_bytes:
@@ -86,7 +87,7 @@ def add_attachment(
     return attachment
 
 
-def submit_draft(*, process: DispatchProcess, user) -> DispatchVersion:
+def submit_draft(*, process: DispatchProcess, user: User) -> DispatchVersion:
     """The author sends the draft to the head of unit: a draft PDF and a snapshot of the content are kept."""
     if process.author_id != user.pk:
         raise DispatchError(_("Chỉ người soạn thảo mới trình được dự thảo này."))

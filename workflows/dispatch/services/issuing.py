@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.organisation import organisation_info
+from core.types import User
 from signing.errors import SigningError
 from signing.models import SigningKey
 from signing.services import (
@@ -42,13 +43,26 @@ def copy_state(process: DispatchProcess, source: DispatchProcess) -> None:
             setattr(process, f.attname, getattr(source, f.attname))
 
 
-def _signing_failed(exc: SigningError) -> DispatchError:
-    message = getattr(exc, "user_message", "") or _("Không ký được văn bản.")
-    return DispatchError(message, detail=str(exc))
+@contextmanager
+def _signing_refusals() -> Iterator[None]:
+    """The signing library's refusal, as this process's error (its Vietnamese message kept)."""
+    try:
+        yield
+    except SigningError as exc:
+        raise DispatchError(exc.user_message or _("Không ký được văn bản."), detail=str(exc)) from exc
+
+
+def _lock_for_signature(
+    process: DispatchProcess, *, adds: str, signs: str
+) -> tuple[DispatchProcess, DispatchRevision | None, DispatchRevision | None]:
+    """Lock the process; return it, the revision of kind `adds` if this step already ran (a repeated submit),
+    and the latest revision of kind `signs`, the one the step signs."""
+    locked = lock_process(process)
+    return locked, locked.latest_revision(adds), locked.latest_revision(signs)
 
 
 @contextmanager
-def _failure_recorded(process: DispatchProcess, user, step: str) -> Iterator[None]:
+def _failure_recorded(process: DispatchProcess, user: User, step: str) -> Iterator[None]:
     """Run a step; if it fails, keep the message on the process and in the audit log, then re-raise.
 
     Used outside the step's own transaction, so the failure record survives the rollback of the step.
@@ -62,7 +76,9 @@ def _failure_recorded(process: DispatchProcess, user, step: str) -> Iterator[Non
         raise
 
 
-def number_dispatch(*, process: DispatchProcess, user, issued_date: datetime.date | None = None) -> DispatchRevision:
+def number_dispatch(
+    *, process: DispatchProcess, user: User, issued_date: datetime.date | None = None
+) -> DispatchRevision:
     """Take the next number of the register, record the issue date and render the final document, all at once.
 
     One transaction: if rendering fails the number is given back (the register stays gap-free) and the task
@@ -129,10 +145,13 @@ def seal_box(box: Sequence[float]) -> tuple[float, float, float, float]:
     return (centre - side / 2, y1, centre + side / 2, y2)
 
 
+FINAL, SIGNED, SEALED = DispatchRevision.Kind.FINAL, DispatchRevision.Kind.SIGNED, DispatchRevision.Kind.SEALED
+
+
 def _record_signature(
     locked: DispatchProcess, process: DispatchProcess, *, user, base: DispatchRevision, pdf: bytes, step: str
 ) -> DispatchRevision:
-    kind = DispatchRevision.Kind.SIGNED if step == "signed" else DispatchRevision.Kind.SEALED
+    kind = SIGNED if step == "signed" else SEALED
     revision = store_revision(locked, kind=kind, pdf=pdf, user=user, previous=base)
     locked.stage = Stage.SEALING if step == "signed" else Stage.SENDING
     locked.last_error = ""
@@ -147,22 +166,20 @@ def _record_signature(
     return revision
 
 
-def sign_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
+def sign_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
     """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
     with _failure_recorded(process, user, "sign"), transaction.atomic():
-        locked = lock_process(process)
-        done = locked.latest_revision(DispatchRevision.Kind.SIGNED)
+        locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
         if done is not None:
             return done
-        base = locked.latest_revision(DispatchRevision.Kind.FINAL)
         if base is None:
             raise DispatchError(_("Văn bản chưa được cấp số."))
         key_id = key_id_for_user(user)
         if key_id is None:
             raise DispatchError(_("Bạn chưa có khóa ký số trong hệ thống. Hãy dùng cách ký hai bước bằng thiết bị ký."))
-        try:
+        with _signing_refusals():
             signed = sign_pdf(
                 base.pdf.read(),
                 key_id=key_id,
@@ -171,19 +188,17 @@ def sign_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
                 page=locked.signature_page,
                 box=tuple(locked.signature_box) if locked.signature_box else None,
             )
-        except SigningError as exc:
-            raise _signing_failed(exc) from exc
         return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
 
-def prepare_external_signing(*, process: DispatchProcess, user, certificate_der: bytes) -> ExternalSignature:
+def prepare_external_signing(*, process: DispatchProcess, user: User, certificate_der: bytes) -> ExternalSignature:
     """Two-step signing for a key on a token: prepare the PDF and return what the token must sign."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
-    base = process.latest_revision(DispatchRevision.Kind.FINAL)
+    base = process.latest_revision(FINAL)
     if base is None:
         raise DispatchError(_("Văn bản chưa được cấp số."))
-    try:
+    with _signing_refusals():
         # The signer's signature image comes from their key record (a token key is registered with one); without
         # an image the box gets the signer's name and the signing time as text.
         image = (
@@ -201,44 +216,36 @@ def prepare_external_signing(*, process: DispatchProcess, user, certificate_der:
             page=process.signature_page,
             box=tuple(process.signature_box) if process.signature_box else None,
         )
-    except SigningError as exc:
-        raise _signing_failed(exc) from exc
     external = ExternalSignature.objects.create(process=process, state=state, created_by=user)
     log_action("workflows.dispatch.external_sign_prepared", {"external": external.pk}, user, obj=process)
     return external
 
 
 def finish_external_signing(
-    *, process: DispatchProcess, external: ExternalSignature, user, signature_value: bytes
+    *, process: DispatchProcess, external: ExternalSignature, user: User, signature_value: bytes
 ) -> DispatchRevision:
     if external.created_by_id != user.pk or external.process_id != process.pk or external.finished_at:
         raise DispatchError(_("Phiên ký không hợp lệ hoặc đã kết thúc."))
     with _failure_recorded(process, user, "sign"), transaction.atomic():
-        locked = lock_process(process)
-        done = locked.latest_revision(DispatchRevision.Kind.SIGNED)
+        locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
         if done is not None:
             return done
-        base = locked.latest_revision(DispatchRevision.Kind.FINAL)
-        try:
+        with _signing_refusals():
             signed = finish_external_signature(state=external.state, signature_value=signature_value)
-        except SigningError as exc:
-            raise _signing_failed(exc) from exc
         external.finished_at = timezone.now()
         external.save(update_fields=["finished_at"])
         return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
 
-def seal_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
+def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
     """The organisation's signature with the seal image (PAdES B-LT) over the leader's signature."""
     with _failure_recorded(process, user, "seal"), transaction.atomic():
-        locked = lock_process(process)
-        done = locked.latest_revision(DispatchRevision.Kind.SEALED)
+        locked, done, base = _lock_for_signature(process, adds=SEALED, signs=SIGNED)
         if done is not None:
             return done
-        base = locked.latest_revision(DispatchRevision.Kind.SIGNED)
         if base is None:
             raise DispatchError(_("Lãnh đạo chưa ký văn bản này."))
-        try:
+        with _signing_refusals():
             sealed = sign_pdf(
                 base.pdf.read(),
                 key_id=settings.VANTHU_DISPATCH_SEAL_KEY,
@@ -247,8 +254,6 @@ def seal_dispatch(*, process: DispatchProcess, user) -> DispatchRevision:
                 page=locked.signature_page,
                 box=seal_box(locked.signature_box) if locked.signature_box else None,
             )
-        except SigningError as exc:
-            raise _signing_failed(exc) from exc
         revision = _record_signature(locked, process, user=user, base=base, pdf=sealed, step="sealed")
         record_issued_revision(
             code=locked.verification_code,

@@ -19,6 +19,7 @@ from viewflow.workflow.models import Task
 from core.audit import log_action
 from core.files import store_file
 from core.text import same_name
+from core.types import Actor
 from signing import explain
 from signing import services as signing
 from signing.errors import SigningError
@@ -56,7 +57,7 @@ def _answered(pledge: Pledge) -> SignOutcome | None:
 
 
 def _record_answer(
-    *, pledge: Pledge, status: str, user, audit: dict[str, Any], fields: dict[str, Any], pdf: bytes | None
+    *, pledge: Pledge, status: str, user: Actor, audit: dict[str, Any], fields: dict[str, Any], pdf: bytes | None
 ) -> SignOutcome:
     """Under the pledge's row lock: write the answer once, finish the `respond` task, queue the countersignature."""
     with transaction.atomic(savepoint=False):  # callers roll back as a whole on any refusal
@@ -94,7 +95,7 @@ def simple_stamp_lines(*, name: str) -> list[str]:
 
 
 def sign_simple(
-    *, pledge: Pledge, typed_name: str, signature_png: bytes, code: str, user=None, client: str = ""
+    *, pledge: Pledge, typed_name: str, signature_png: bytes, code: str, user: Actor = None, client: str = ""
 ) -> SignOutcome:
     """Method a: typed representative name + drawn signature + OTP; sealed by the system key with a visible stamp.
 
@@ -263,7 +264,7 @@ def _match_business(*, pledge: Pledge, sig) -> dict[str, Any]:
     )
 
 
-def accept_upload(*, pledge: Pledge, data: bytes, user=None, client: str = "") -> SignOutcome:
+def accept_upload(*, pledge: Pledge, data: bytes, user: Actor = None, client: str = "") -> SignOutcome:
     """Method c: a PDF signed offline with the business's own CA token software."""
     with transaction.atomic():
         locked = _lock_pending(pledge)
@@ -291,7 +292,9 @@ def accept_upload(*, pledge: Pledge, data: bytes, user=None, client: str = "") -
     )
 
 
-def sign_with_pkcs12(*, pledge: Pledge, pkcs12: bytes, password: str, user=None, client: str = "") -> SignOutcome:
+def sign_with_pkcs12(
+    *, pledge: Pledge, pkcs12: bytes, password: str, user: Actor = None, client: str = ""
+) -> SignOutcome:
     """Method b: the business's own certificate, used in memory for this one signature and never stored."""
     with transaction.atomic():
         locked = _lock_pending(pledge)
@@ -323,7 +326,7 @@ def sign_with_pkcs12(*, pledge: Pledge, pkcs12: bytes, password: str, user=None,
     )
 
 
-def decline(*, pledge: Pledge, reason: str, user=None, client: str = "") -> SignOutcome:
+def decline(*, pledge: Pledge, reason: str, user: Actor = None, client: str = "") -> SignOutcome:
     reason = reason.strip()
     if len(reason) < 5:
         raise PledgeError(_("Vui lòng ghi rõ lý do từ chối."))

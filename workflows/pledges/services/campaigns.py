@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from core.audit import log_action
+from core.types import User
 from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Campaign, Pledge
 from workflows.pledges.selectors import campaign_targets
@@ -20,7 +21,7 @@ from workflows.pledges.services.issuance import issue_pledge
 logger = logging.getLogger(__name__)
 
 
-def start_campaign(*, campaign: Campaign, user) -> int:
+def start_campaign(*, campaign: Campaign, user: User) -> int:
     """Create one pledge per target and render them in the background. Returns the number of pledges."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -67,7 +68,7 @@ def issue_campaign_pledges_task(campaign_id: int) -> None:
     issue_campaign_pledges(campaign_id=campaign_id)
 
 
-def close_campaign(*, campaign: Campaign, user) -> None:
+def close_campaign(*, campaign: Campaign, user: User) -> None:
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if campaign.status == Campaign.Status.CLOSED:

@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import log_action
+from core.types import Actor, User
 from workflows.pledges import registry
 from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Carrier, CorrectionRequest, Pledge
 
 
-def apply_import(*, data: bytes, filename: str, user) -> registry.ImportPreview:
+def apply_import(*, data: bytes, filename: str, user: User) -> registry.ImportPreview:
     """Write every new and changed row in one transaction, or nothing when any row is invalid."""
     preview = registry.preview_import(data=data, filename=filename)
     if preview.invalid:
@@ -35,7 +36,7 @@ def apply_import(*, data: bytes, filename: str, user) -> registry.ImportPreview:
     return preview
 
 
-def request_correction(*, pledge: Pledge, changes: dict[str, str], note: str, user=None) -> CorrectionRequest:
+def request_correction(*, pledge: Pledge, changes: dict[str, str], note: str, user: Actor = None) -> CorrectionRequest:
     carrier = pledge.carrier
     # An empty box means "no change": a correction never blanks a registry field.
     diff = {
@@ -50,7 +51,7 @@ def request_correction(*, pledge: Pledge, changes: dict[str, str], note: str, us
     return request
 
 
-def handle_correction(*, correction: CorrectionRequest, apply: bool, user) -> None:
+def handle_correction(*, correction: CorrectionRequest, apply: bool, user: User) -> None:
     with transaction.atomic():
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
         if correction.status != CorrectionRequest.Status.OPEN:

@@ -17,6 +17,7 @@ from django_tasks import task
 
 from core.audit import log_action
 from core.organisation import organisation_info
+from core.types import User
 from workflows.pledges.errors import PledgeError
 from workflows.pledges.flows import PledgeFlow
 from workflows.pledges.models import Campaign, OtpChallenge, OutgoingEmail, Pledge
@@ -52,7 +53,7 @@ def new_invitation_token(*, pledge: Pledge) -> str:
     return token
 
 
-def send_invitation(*, pledge: Pledge, user) -> None:
+def send_invitation(*, pledge: Pledge, user: User | None) -> None:
     if pledge.status == Pledge.Status.BOUNCED:
         Pledge.objects.filter(pk=pledge.pk).update(status=Pledge.Status.PENDING)
     token = new_invitation_token(pledge=pledge)
@@ -66,7 +67,7 @@ def send_invitation(*, pledge: Pledge, user) -> None:
     log_action("workflows.pledges.invited", {"to": pledge.carrier.email}, user, obj=pledge)
 
 
-def revoke_invitation(*, pledge: Pledge, user) -> None:
+def revoke_invitation(*, pledge: Pledge, user: User | None) -> None:
     with transaction.atomic():
         pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if pledge.status not in (Pledge.Status.PENDING, Pledge.Status.BOUNCED):
@@ -146,7 +147,7 @@ def verify_access(*, request: HttpRequest, pledge: Pledge, code: str) -> Pledge:
 # --- reminders ---------------------------------------------------------------------------------
 
 
-def remind_pending(*, campaign: Campaign, user) -> int:
+def remind_pending(*, campaign: Campaign, user: User | None) -> int:
     """Send a fresh link to every carrier that has not answered yet."""
     count = 0
     pending = campaign.pledges.filter(status__in=[Pledge.Status.PENDING, Pledge.Status.BOUNCED])
