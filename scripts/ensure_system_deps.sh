@@ -28,6 +28,9 @@ if [ "$scope" = "test" ]; then
   need libpdfbox2-java test -f /usr/share/java/pdfbox2.jar
   need libbcprov-java test -f /usr/share/java/bcprov.jar
   need libbcpkix-java test -f /usr/share/java/bcpkix.jar
+  # the loopback deployment test (tests/deploy/): nginx in front of two gunicorn instances
+  need nginx test -x /usr/sbin/nginx
+  need redis-server command -v redis-server
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

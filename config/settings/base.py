@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "config.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles without a stray npm copy
     "django.contrib.humanize",
     "django.contrib.sitemaps",
 ]
@@ -267,6 +267,13 @@ VANTHU_PLEDGES_EMAIL_RETRIES = env.int("VANTHU_PLEDGES_EMAIL_RETRIES", default=3
 VANTHU_PLEDGES_EMAIL_RETRY_DELAY = env.float("VANTHU_PLEDGES_EMAIL_RETRY_DELAY", default=2.0)
 # The OTP in the e-mail's subject too (phones show it in the notification); off: the code is only in the body.
 VANTHU_PLEDGES_OTP_IN_SUBJECT = env.bool("VANTHU_PLEDGES_OTP_IN_SUBJECT", default=False)
+
+# --- audit log ------------------------------------------------------------------------------
+# The chain's HMAC key: never in the database (production.py requires it; dev/test derive one). Changing it makes
+# every existing entry fail verification: keep it as long as the log (docs/deployment.md, "Audit log").
+VANTHU_AUDIT_KEY = env("VANTHU_AUDIT_KEY", default="")
+# `manage.py audit_anchor` appends the head here; `verify_audit` checks the log against every line.
+VANTHU_AUDIT_ANCHOR_FILE = env("VANTHU_AUDIT_ANCHOR_FILE", default=str(var_path("audit", "anchors.jsonl")))
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

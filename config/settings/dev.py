@@ -1,5 +1,6 @@
 """Local development and `make demo`: SQLite, console e-mail, generated secret key."""
 
+import hmac
 import secrets
 
 from config.env import env, var_path
@@ -18,6 +19,8 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = env("SECRET_KEY", default="") or _local_secret_key()
+# Derived from this machine's secret key, so a demo's chain stays verifiable across restarts.
+VANTHU_AUDIT_KEY = VANTHU_AUDIT_KEY or hmac.new(SECRET_KEY.encode(), b"vanthu audit chain", "sha256").hexdigest()  # noqa: F405
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

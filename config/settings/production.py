@@ -17,6 +17,7 @@ def _required(name: str) -> str:
 
 
 SECRET_KEY = _required("SECRET_KEY")
+VANTHU_AUDIT_KEY = _required("VANTHU_AUDIT_KEY")
 _required("ALLOWED_HOSTS")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 _required("DATABASE_URL")

@@ -7,6 +7,8 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
+VANTHU_AUDIT_KEY = "test-only-audit-key"
+VANTHU_AUDIT_ANCHOR_FILE = os.path.join(tempfile.mkdtemp(prefix="vanthu-test-audit-"), "anchors.jsonl")
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,6 +1,8 @@
 """Production settings and the scale-out settings named in docs/deployment.md, really exercised."""
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +15,12 @@ PROD_ENV = {
     "SECRET_KEY": "x" * 60 + "-production-grade-secret-key-for-the-check",
     "ALLOWED_HOSTS": "vanthu.example.gov.vn",
     "DATABASE_URL": "postgres://vanthu@127.0.0.1:5432/vanthu",
+    "VANTHU_AUDIT_KEY": "y" * 40 + "-audit-chain-key",
 }
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -28,7 +31,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "VANTHU_AUDIT_KEY"])
 def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in PROD_ENV.items() if k != missing}
     result = manage("check", env=env)
@@ -86,3 +89,20 @@ def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": connection.vendor}
+
+
+@pytest.mark.slow
+def test_collectstatic_with_production_settings(tmp_path):
+    """The manifest storage of the production settings, strict: every CSS reference resolves, or this fails."""
+    result = manage("collectstatic", "--no-input", "-v", "1", env={**PROD_ENV, "STATIC_ROOT": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    # the stylesheet viewflow's pages link, hashed, with the fonts it names beside it
+    css = tmp_path / manifest["viewflow/fonts/roboto/roboto-fontface.css"]
+    fonts = re.findall(r"""url\(["']\./([^"']+)["']\)""", css.read_text())
+    assert fonts and all((css.parent / font).is_file() for font in fonts)
+    assert all(re.search(r"\.[0-9a-f]{12}\.woff2?$", font) for font in fonts)
+    assert (tmp_path / (manifest["viewflow/fonts/roboto/roboto-fontface.css"] + ".gz")).is_file()
+    # our own and Wagtail's admin assets are in the manifest too
+    assert any(name.startswith("wagtailadmin/") for name in manifest)
+    assert not (tmp_path / "viewflow/fonts/roboto/node_modules").exists()
