@@ -8,7 +8,7 @@ from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from core.audit import anchor_head, log_action, trail_for, verify_chain
+from core.audit import anchor_head, canonical_entry, log_action, trail_for, verify_chain
 from core.models import AuditEntry
 
 
@@ -27,18 +27,7 @@ def chain(make_user, anchor_file):
 
 def plain_sha256(*, prev_hash: str, entry: AuditEntry) -> str:
     """What an attacker without the key computes: the old, unkeyed chain over the same fields."""
-    payload = {
-        "prev": prev_hash,
-        "at": entry.created_at.astimezone(datetime.UTC).isoformat(),
-        "actor": entry.actor_id,
-        "actor_label": entry.actor_label,
-        "code": entry.code,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "data": entry.data,
-    }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_entry(prev_hash=prev_hash, entry=entry)).hexdigest()
 
 
 def recompute_from(entry_id: int, hasher) -> None:
