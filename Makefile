@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: demo test setup system-deps system-deps-test venv uno-venv migrate run lint format lock messages makemessages clean bench
+.PHONY: demo test deploy-test setup system-deps system-deps-test venv uno-venv migrate run lint format lock messages makemessages clean bench
 
 demo: setup migrate ## set up, migrate SQLite, load demo data and serve on 127.0.0.1:8000
 	$(PY) manage.py load_demo
@@ -53,6 +53,11 @@ test: setup system-deps-test lint ## lint, checks and the whole suite
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v1
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+# docs/deployment.md's topology on loopback (nginx, two gunicorn, two workers, PostgreSQL, Redis), walked over
+# HTTPS. Needs PostgreSQL and Redis running: DEPLOY_TEST_DATABASE_URL (recreated), DEPLOY_TEST_CACHE_URL.
+deploy-test: setup system-deps-test
+	VANTHU_DEPLOY_TEST=1 DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest tests/deploy -q $(PYTEST_ARGS)
 
 lint: venv  ## ruff, and the dependency rule of the design as import-linter contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .

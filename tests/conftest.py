@@ -11,6 +11,9 @@ from core.roles import Role, sync_role_permissions
 from tests import factories
 from tests.factories import UserFactory
 
+# The deployment test starts the whole production topology: `make deploy-test` (VANTHU_DEPLOY_TEST=1) runs it.
+collect_ignore = [] if os.environ.get("VANTHU_DEPLOY_TEST") == "1" else ["deploy"]
+
 # signing keys and a sample PDF for any app's tests (signing_pki, signing_keys)
 pytest_plugins = ["tests.signing_support"]
 
