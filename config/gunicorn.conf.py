@@ -13,3 +13,5 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+# gunicorn's control socket defaults to one path per user: two instances on one machine would share it.
+control_socket_disable = True

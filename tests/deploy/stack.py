@@ -84,6 +84,7 @@ events {{ worker_connections 256; }}
 http {{
     include /etc/nginx/mime.types;
     access_log {logs}/nginx-access.log;
+    server_tokens off;
     client_body_temp_path {run}/body; proxy_temp_path {run}/proxy; fastcgi_temp_path {run}/fastcgi;
     uwsgi_temp_path {run}/uwsgi; scgi_temp_path {run}/scgi;
     upstream vanthu {{ server 127.0.0.1:{app1}; server 127.0.0.1:{app2}; keepalive 32; }}
@@ -122,6 +123,7 @@ class Stack:
 
     def session(self) -> requests.Session:
         s = requests.Session()
+        s.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise replace the certificate below
         s.verify = str(self.tls_cert)
         return s
 
@@ -153,21 +155,21 @@ def _run(args: list[str], env: dict[str, str], *, timeout: float = 300) -> str:
 
 
 def _start(stack: Stack, name: str, args: list[str], env: dict[str, str]) -> None:
-    log = (stack.logs / f"{name}.log").open("ab")
-    stack.procs[name] = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    with (stack.logs / f"{name}.log").open("ab") as log:  # the child keeps its own descriptor
+        stack.procs[name] = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
-def _wait_http(url: str, *, verify: str | bool = False, timeout: float = 90, proc: subprocess.Popen | None = None):
+def _wait_http(url: str, *, verify: str | bool = False, timeout: float = 180, proc: subprocess.Popen | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{url}: the server exited with {proc.returncode}")
         try:
-            if requests.get(url, timeout=5, verify=verify, allow_redirects=False).status_code < 500:
+            if requests.get(url, timeout=30, verify=verify, allow_redirects=False).status_code < 500:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading the application
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
@@ -275,7 +277,8 @@ def start() -> Stack:
         _run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"], production)
         stack.seed = json.loads(_run([sys.executable, "-m", "tests.deploy.seed", str(tmp)], authority).splitlines()[-1])
         stack.seed["password"] = authority["DEPLOY_TEST_PASSWORD"]
-        _start(stack, "ca", [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{ca_port}", "-w", "1", "config.wsgi"], authority)
+        ca_args = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{ca_port}", "-w", "1", "--no-control-socket", "config.wsgi"]
+        _start(stack, "ca", ca_args, authority)
         for name, port in (("app1", app1), ("app2", app2)):
             env = {**production, "GUNICORN_BIND": f"127.0.0.1:{port}"}
             _start(stack, name, [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", "config.wsgi"], env)

@@ -103,6 +103,7 @@ def test_public_pages_through_nginx_with_production_headers(stack):
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Server"] == "nginx"  # no version, and not the app server's
 
     verify = session.get(stack.url("/xac-thuc/"), timeout=30)
     assert verify.status_code == 200
@@ -142,6 +143,7 @@ def test_staff_login_sets_only_secure_cookies(stack, staff):
     cookies = {c.name: c for c in staff.cookies}
     assert cookies["sessionid"].secure and cookies["csrftoken"].secure
     assert cookies["sessionid"].has_nonstandard_attr("HttpOnly")
+    assert cookies["sessionid"].get_nonstandard_attr("SameSite") == "Lax"
     workflow = staff.get(stack.url("/workflow/"), timeout=30, allow_redirects=False)
     assert workflow.status_code in (200, 302)
     wrong = stack.session()
