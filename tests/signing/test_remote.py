@@ -302,10 +302,9 @@ def provider_v2(provider, settings):
 
 
 @pytest.fixture
-def huy_v2(db, provider_v2, django_user_model):
-    user = django_user_model.objects.create_user(username="giamdoc", password="mat-khau-dang-nhap")
-    credential = personal.enrol_remote_credential(owner=user, user_ref=HUY.user_id, credential_id="csc-dev/huy")
-    return user, credential
+def huy_v2(provider_v2, huy):
+    """Huy enrolled through v2 (provider_v2 comes first, so enrolment already speaks v2)."""
+    return huy
 
 
 def _v2_calls(server, endpoint: str) -> int:
