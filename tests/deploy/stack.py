@@ -236,7 +236,7 @@ def start() -> Stack:
         "SITE_URL": base_url,
         "CACHE_URL": f"redis://127.0.0.1:{redis_port}/0",
         "STATIC_ROOT": str(tmp / "static"),
-        "EMAIL_URL": f"filemail://{mailbox}",  # the SMTP relay's place: every message kept as a file
+        "EMAIL_URL": f"filemail:///{mailbox}",  # the SMTP relay's place: every message kept as a file
         "DEFAULT_FROM_EMAIL": "Sở TT&TT Lạng Sơn <vanthu@example.vn>",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "SIGNING_TRUST_ROOTS": str(pki / "ca" / "root.crt.pem"),

@@ -8,6 +8,7 @@ the countersigned file verified on the public page, and the audit chain anchored
 
 from __future__ import annotations
 
+import base64
 import email
 import re
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from signing.devpki import signature_png
 from tests.deploy import stack as topology
 
 pytestmark = pytest.mark.deploy
@@ -83,6 +85,13 @@ def mails(mailbox: Path) -> list[email.message.EmailMessage]:
             if chunk.strip():
                 found.append(email.message_from_bytes(chunk, policy=policy.default))
     return found
+
+
+def page_error(response: requests.Response) -> str:
+    """The refusal a form page shows, for an assertion's message."""
+    found = re.findall(r'class="(?:pl-error|errorlist)[^"]*"[^>]*>(.*?)</', response.text, re.S)
+    texts = [re.sub(r"<[^>]+>|\s+", " ", f).strip() for f in found]
+    return f"{response.status_code}: {texts or response.text[:1500]}"
 
 
 def mail_text(message) -> str:
@@ -212,20 +221,21 @@ def signed_pledge(stack, staff):
     code = re.search(r"\b(\d{6})\b", mail_text(otp_mail)).group(1)
     page = carrier.get(link, timeout=30)
     opened = post(carrier, link, {"code": code}, page=page)
-    assert opened.status_code == 302, opened.text[:2000]
+    assert opened.status_code == 302, page_error(opened)
     pledge_url = stack.url(opened.headers["Location"])
 
-    sign_page = carrier.get(pledge_url + "ky-so/", timeout=30)
+    # method a: the representative's typed name and drawn signature, confirmed by a second code by e-mail
+    sign_url = pledge_url + "ky-dien-tu/"
+    sign_page = carrier.get(sign_url, timeout=30)
     assert sign_page.status_code == 200
-    p12 = Path(stack.seed["carrier_p12"]).read_bytes()
-    signed = post(
-        carrier,
-        pledge_url + "ky-so/",
-        {"password": stack.seed["carrier_p12_password"]},
-        page=sign_page,
-        files={"certificate": ("chung-thu.p12", p12, "application/x-pkcs12")},
-    )
-    assert signed.status_code == 302, signed.text[:3000]
+    before = len(mails(stack.mailbox))
+    asked = post(carrier, sign_url, {"action": "send", "typed_name": "Nguyễn Văn Bình"}, page=sign_page)
+    assert asked.status_code == 200 and "pl-error" not in asked.text, page_error(asked)
+    sign_mail = wait_for("the signing code", lambda: mails(stack.mailbox)[before:], stack=stack, seconds=30)[-1]
+    code = re.search(r"\b(\d{6})\b", mail_text(sign_mail)).group(1)
+    drawn = "data:image/png;base64," + base64.b64encode(signature_png("Nguyễn Văn Bình")).decode()
+    signed = post(carrier, sign_url, {"typed_name": "Nguyễn Văn Bình", "signature": drawn, "code": code}, page=asked)
+    assert signed.status_code == 302, page_error(signed)
     return carrier, pledge_url
 
 
@@ -257,8 +267,10 @@ def test_the_countersigned_pledge_verifies_on_the_public_page(stack, signed_pled
         files={"file": ("ban-cam-ket-da-ky.pdf", countersigned.content, "application/pdf")},
     )
     assert result.status_code == 200, result.text[:2000]
-    assert 'data-indication="TOTAL_PASSED"' in result.text, result.text[:6000]
-    assert result.text.count('class="signature sig-total_passed"') == 2  # the carrier's and the department's
+    verdicts = re.findall(r'class="signature sig-(\w+)"', result.text)
+    # the carrier's OTP-confirmed stamp, then the department's B-LT seal
+    assert len(verdicts) == 2, result.text[:4000]
+    assert verdicts[-1] == "total_passed", verdicts
     assert "Văn bản do hệ thống phát hành" in result.text
 
 
