@@ -163,6 +163,8 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/workflow/"
 LOGOUT_REDIRECT_URL = "/"
+# A signature, a seal or a number needs a proof of identity (login, password or TOTP code) this recent (core.reauth).
+VANTHU_REAUTH_SECONDS = env.int("VANTHU_REAUTH_SECONDS", default=300)
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
