@@ -74,7 +74,9 @@ def main() -> None:
     floor = bench.timed(lambda: rsa_key.sign(b"x" * 32, padding.PKCS1v15(), hashes.SHA256()), n * 10)
     results.append(bench.summary("raw_rsa_sign", floor))
     for row in results:
-        print(f"{row['case']:>20}: {row['median_ms']:9.3f} ms (baseline {row['baseline_median_ms']}, x{row['speedup']})")
+        print(
+            f"{row['case']:>20}: {row['median_ms']:9.3f} ms (baseline {row['baseline_median_ms']}, x{row['speedup']})"
+        )
     print(
         json.dumps(
             {

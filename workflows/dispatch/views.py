@@ -23,6 +23,7 @@ from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
 
 from core.audit import trail_for
+from core.reauth import RecentAuthenticationRequiredMixin, require_recent_authentication
 from core.types import User
 
 from . import edxml, selectors
@@ -197,7 +198,7 @@ class ApproveView(StepView):
         )
 
 
-class NumberView(StepView):
+class NumberView(RecentAuthenticationRequiredMixin, StepView):
     form_class = NumberForm
     submit_label = _("Cấp số và tạo bản chính")
 
@@ -224,7 +225,7 @@ def _method_choice(method) -> dict:
     }
 
 
-class SignView(StepView):
+class SignView(RecentAuthenticationRequiredMixin, StepView):
     """The leader signs with one of their own methods and the PIN/OTP they type (or goes to the two-step page)."""
 
     form_class = SignForm
@@ -246,7 +247,7 @@ class SignView(StepView):
         )
 
 
-class SealView(StepView):
+class SealView(RecentAuthenticationRequiredMixin, StepView):
     submit_label = _("Ký số cơ quan (đóng dấu)")
     done_message = _("Đã ký số của cơ quan lên văn bản.")
 
@@ -416,6 +417,7 @@ def inbox_item(request: HttpRequest, recipient_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_recent_authentication
 def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Two-step signing for a leader whose key is on a token: upload the certificate, sign, paste the value."""
     process = get_object_or_404(DispatchProcess, pk=pk)
