@@ -17,6 +17,9 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from core.text import fold
+from places.errors import UnknownCommune
+from places.models import Commune
+from places.services import find_commune, home_province
 from workflows.pledges.errors import RegistryFileError
 from workflows.pledges.models import Carrier
 
@@ -27,7 +30,7 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("tax_code", "Mã số thuế", ("mã số thuế", "mst", "tax_code", "tax code")),
     ("licence_number", "Số giấy phép bưu chính", ("số giấy phép bưu chính", "số giấy phép", "licence_number")),
     ("address", "Địa chỉ", ("địa chỉ", "address")),
-    ("district", "Huyện/thành phố", ("huyện/thành phố", "huyện", "district")),
+    ("commune", "Xã/phường", ("xã, phường", "xã/phường", "xã", "phường", "đặc khu", "mã xã", "commune", "ward")),
     ("representative", "Người đại diện", ("người đại diện", "representative")),
     ("representative_title", "Chức vụ", ("chức vụ", "representative_title", "title")),
     ("email", "Thư điện tử", ("thư điện tử", "email", "e-mail")),
@@ -46,6 +49,11 @@ class ImportRow:
     errors: list[str] = field(default_factory=list)
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
     carrier_id: int | None = None
+    commune: Commune | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The row as model field values: the commune is the unit itself, not its name."""
+        return {**{f: v for f, v in self.data.items() if f != "commune"}, "commune": self.commune}
 
 
 @dataclass
@@ -143,7 +151,26 @@ def parse_rows(data: bytes, filename: str) -> list[ImportRow]:
     return rows
 
 
-def _check(row: ImportRow) -> None:
+def field_value(carrier: Carrier, field_name: str) -> str:
+    if field_name == "commune":
+        return carrier.commune.name if carrier.commune else ""
+    return getattr(carrier, field_name) or ""
+
+
+def _check_commune(row: ImportRow, province) -> None:
+    d = row.data
+    if not d.get("commune"):
+        row.errors.append(_("Thiếu xã, phường."))
+        return
+    try:
+        row.commune = find_commune(text=d["commune"], province=province)
+    except UnknownCommune as exc:
+        row.errors.append(exc.message)
+        return
+    d["commune"] = row.commune.name
+
+
+def _check(row: ImportRow, province) -> None:
     d = row.data
     if not d.get("name"):
         row.errors.append(_("Thiếu tên."))
@@ -164,9 +191,10 @@ def _check(row: ImportRow) -> None:
             validate_email(d["email"])
         except ValidationError:
             row.errors.append(_("Thư điện tử «%(email)s» không hợp lệ.") % {"email": d["email"]})
-    if not d.get("district"):
-        row.errors.append(_("Thiếu huyện/thành phố."))
+    _check_commune(row, province)
     for field_name in FIELDS:
+        if field_name == "commune":
+            continue
         max_length = Carrier._meta.get_field(field_name).max_length
         if max_length and len(d.get(field_name, "")) > max_length:
             row.errors.append(_("Cột %(col)s dài quá %(n)d ký tự.") % {"col": field_name, "n": max_length})
@@ -179,10 +207,11 @@ def _identity(d: dict[str, str]) -> tuple[str, str, str]:
 def preview_import(*, data: bytes, filename: str) -> ImportPreview:
     """Check every row and compare it with the registry. Writes nothing."""
     rows = parse_rows(data, filename)
-    existing = {(c.tax_code, c.licence_number, c.name.casefold()): c for c in Carrier.objects.all().only(*FIELDS, "id")}
+    existing = {(c.tax_code, c.licence_number, c.name.casefold()): c for c in Carrier.objects.select_related("commune")}
+    province = home_province()
     seen: dict[tuple[str, str, str], int] = {}
     for row in rows:
-        _check(row)
+        _check(row, province)
         key = _identity(row.data)
         if key in seen:
             row.errors.append(_("Trùng với dòng %(line)d (cùng tên, mã số thuế, số giấy phép).") % {"line": seen[key]})
@@ -198,7 +227,7 @@ def preview_import(*, data: bytes, filename: str) -> ImportPreview:
         for field_name in FIELDS:
             if field_name not in row.data:
                 continue
-            old, new = getattr(carrier, field_name) or "", row.data[field_name]
+            old, new = field_value(carrier, field_name), row.data[field_name]
             if old != new:
                 row.changes[field_name] = (old, new)
         row.status = "changed" if row.changes else "unchanged"
@@ -207,8 +236,9 @@ def preview_import(*, data: bytes, filename: str) -> ImportPreview:
 
 def export_rows() -> list[list[Any]]:
     rows: list[list[Any]] = [[label for _f, label, _a in COLUMNS]]
-    for carrier in Carrier.objects.filter(is_active=True).order_by("district", "name"):
-        rows.append([carrier.get_kind_display() if f == "kind" else getattr(carrier, f) for f in FIELDS])
+    carriers = Carrier.objects.filter(is_active=True).select_related("commune").order_by("commune__name", "name")
+    for carrier in carriers:
+        rows.append([carrier.get_kind_display() if f == "kind" else field_value(carrier, f) for f in FIELDS])
     return rows
 
 

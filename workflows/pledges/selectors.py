@@ -31,7 +31,7 @@ class Signatory:
     """What the public may see of a signed pledge: no personal data."""
 
     name: str
-    district: str
+    commune: str
     signed_at: datetime
 
 
@@ -46,11 +46,13 @@ def campaign_counters(campaign: Campaign) -> CampaignCounters:
 
 
 def public_signatories(campaign: Campaign, *, query: str = "") -> list[Signatory]:
-    pledges = Pledge.objects.filter(campaign=campaign, status=Pledge.Status.SIGNED).select_related("carrier")
+    pledges = Pledge.objects.filter(campaign=campaign, status=Pledge.Status.SIGNED).select_related("carrier__commune")
     if query:
-        pledges = pledges.filter(Q(carrier__name__icontains=query) | Q(carrier__district__icontains=query))
+        pledges = pledges.filter(Q(carrier__name__icontains=query) | Q(carrier__commune__name__icontains=query))
     return [
-        Signatory(name=p.carrier.name, district=p.carrier.district, signed_at=p.signed_at)
+        Signatory(
+            name=p.carrier.name, commune=p.carrier.commune.name if p.carrier.commune else "", signed_at=p.signed_at
+        )
         for p in pledges.order_by("-signed_at")
     ]
 
@@ -90,8 +92,8 @@ def _breakdown(campaign: Campaign, field: str, labels: dict[str, str] | None = N
     ]
 
 
-def breakdown_by_district(campaign: Campaign) -> list[BreakdownRow]:
-    return _breakdown(campaign, "district")
+def breakdown_by_commune(campaign: Campaign) -> list[BreakdownRow]:
+    return _breakdown(campaign, "commune__name")
 
 
 def breakdown_by_kind(campaign: Campaign) -> list[BreakdownRow]:
@@ -111,8 +113,8 @@ def dashboard_totals(campaign: Campaign) -> BreakdownRow:
 
 def campaign_targets(campaign: Campaign) -> QuerySet[Carrier]:
     carriers = Carrier.objects.filter(is_active=True).exclude(email="")
-    if campaign.target == Campaign.Target.DISTRICT:
-        carriers = carriers.filter(district__in=campaign.target_districts)
+    if campaign.target == Campaign.Target.COMMUNE:
+        carriers = carriers.filter(commune__in=campaign.target_communes.all())
     elif campaign.target == Campaign.Target.KIND:
         carriers = carriers.filter(kind__in=campaign.target_kinds)
     elif campaign.target == Campaign.Target.PICKED:

@@ -277,7 +277,7 @@ def campaigns(request):
 @permission_required("pledges.view_carrier", raise_exception=True)
 def carriers(request):
     query = request.GET.get("q", "").strip()
-    items = Carrier.objects.all()
+    items = Carrier.objects.select_related("commune")
     if query:
         items = items.filter(name__icontains=query) | items.filter(tax_code__icontains=query)
     return render(request, "pledges/staff/carriers.html", {"carriers": items[:500], "query": query})
@@ -357,13 +357,13 @@ def campaign_edit(request, slug: str):
 def dashboard(request, slug: str):
     campaign = get_object_or_404(Campaign, slug=slug)
     status = request.GET.get("status", "")
-    pledges = campaign.pledges.select_related("carrier").order_by("carrier__district", "carrier__name")
+    pledges = campaign.pledges.select_related("carrier__commune").order_by("carrier__commune__name", "carrier__name")
     if status:
         pledges = pledges.filter(status=status)
     context = {
         "campaign": campaign,
         "totals": selectors.dashboard_totals(campaign),
-        "by_district": selectors.breakdown_by_district(campaign),
+        "by_commune": selectors.breakdown_by_commune(campaign),
         "by_kind": selectors.breakdown_by_kind(campaign),
         "pledges": pledges,
         "status_filter": status,
@@ -392,7 +392,7 @@ def dashboard_data(request, slug: str):
             "pending": totals.pending,
             "declined": totals.declined,
             "bounced": totals.bounced,
-            "by_district": [r.__dict__ for r in selectors.breakdown_by_district(campaign)],
+            "by_commune": [r.__dict__ for r in selectors.breakdown_by_commune(campaign)],
         }
     )
 

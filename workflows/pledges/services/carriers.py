@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.types import Actor, User
+from places.services import find_commune
 from workflows.pledges import registry
 from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Carrier, CorrectionRequest, Pledge
@@ -23,10 +24,11 @@ def apply_import(*, data: bytes, filename: str, user: User) -> registry.ImportPr
         )
     with transaction.atomic():
         for row in preview.new:
-            Carrier.objects.create(**row.data)
+            Carrier.objects.create(**row.values())
         for row in preview.changed:
+            values = row.values()
             Carrier.objects.filter(pk=row.carrier_id).update(
-                **{f: new for f, (_old, new) in row.changes.items()}, updated_at=timezone.now()
+                **{f: values[f] for f in row.changes}, updated_at=timezone.now()
             )
         log_action(
             "workflows.pledges.registry_imported",
@@ -42,7 +44,7 @@ def request_correction(*, pledge: Pledge, changes: dict[str, str], note: str, us
     diff = {
         f: str(v).strip()
         for f, v in changes.items()
-        if f in registry.FIELDS and str(v or "").strip() and str(v).strip() != (getattr(carrier, f) or "")
+        if f in registry.FIELDS and str(v or "").strip() and str(v).strip() != registry.field_value(carrier, f)
     }
     if not diff and not note.strip():
         raise PledgeError(_("Chưa có thông tin nào cần sửa."))
@@ -57,7 +59,10 @@ def handle_correction(*, correction: CorrectionRequest, apply: bool, user: User)
         if correction.status != CorrectionRequest.Status.OPEN:
             return
         if apply:
-            Carrier.objects.filter(pk=correction.pledge.carrier_id).update(**correction.changes)
+            values = dict(correction.changes)
+            if "commune" in values:  # kept by name, as the carrier chose it
+                values["commune"] = find_commune(text=values["commune"])
+            Carrier.objects.filter(pk=correction.pledge.carrier_id).update(**values)
         correction.status = CorrectionRequest.Status.APPLIED if apply else CorrectionRequest.Status.REJECTED
         correction.handled_by = user
         correction.handled_at = timezone.now()
