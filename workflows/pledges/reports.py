@@ -31,15 +31,17 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
     summary["A1"].font = Font(bold=True, size=13)
     summary.append([])
     header = ["", "Đã ký", "Chờ ký", "Từ chối", "Không gửi được thư", "Tổng"]
-    for title, rows in (
-        ("Theo xã, phường", selectors.breakdown_by_commune(campaign)),
-        ("Theo loại", selectors.breakdown_by_kind(campaign)),
+    for title, rows, with_code in (
+        ("Theo xã, phường", selectors.breakdown_by_commune(campaign), True),
+        ("Theo loại", selectors.breakdown_by_kind(campaign), False),
     ):
         summary.append([title])
         summary.cell(summary.max_row, 1).font = Font(bold=True)
-        summary.append(header)
+        summary.append(header + (["Mã đơn vị hành chính"] if with_code else []))
         for r in rows:
-            summary.append([r.label, r.signed, r.pending, r.declined, r.bounced, r.total])
+            summary.append(
+                [r.label, r.signed, r.pending, r.declined, r.bounced, r.total] + ([r.code] if with_code else [])
+            )
         summary.append([])
     detail = workbook.create_sheet("Chi tiết")
     detail.append(
@@ -88,11 +90,15 @@ def report_data(campaign: Campaign) -> dict:
         },
         _("1. Tổng số đơn vị được mời: %(n)d; đã ký: %(s)d; chưa ký: %(p)d; từ chối: %(d)d; không gửi được thư: %(b)d.")
         % {"n": totals.total, "s": totals.signed, "p": totals.pending, "d": totals.declined, "b": totals.bounced},
-        _("2. Kết quả theo xã, phường:"),
     ]
+    communes = selectors.breakdown_by_commune(campaign)
+    body.append(
+        _("2. Kết quả theo xã, phường (%(n)d xã, phường có đơn vị được mời):")
+        % {"n": sum(1 for r in communes if r.code)}
+    )
     body += [
         f"- {r.label}: {r.signed}/{r.total} đơn vị đã ký" + (f", {r.declined} từ chối" if r.declined else "") + ";"
-        for r in selectors.breakdown_by_commune(campaign)
+        for r in communes
     ]
     body.append(_("3. Kết quả theo loại:"))
     body += [f"- {r.label}: {r.signed}/{r.total} đơn vị đã ký;" for r in selectors.breakdown_by_kind(campaign)]

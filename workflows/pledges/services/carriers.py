@@ -14,13 +14,21 @@ from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Carrier, CorrectionRequest, Pledge
 
 
-def apply_import(*, data: bytes, filename: str, user: User) -> registry.ImportPreview:
-    """Write every new and changed row in one transaction, or nothing when any row is invalid."""
-    preview = registry.preview_import(data=data, filename=filename)
+def apply_import(
+    *, data: bytes, filename: str, user: User, choices: dict[int, str] | None = None
+) -> registry.ImportPreview:
+    """Write every new and changed row in one transaction, or nothing when any row is invalid or an old address
+    is still unplaced (`choices`: file line → the commune code staff chose)."""
+    preview = registry.preview_import(data=data, filename=filename, choices=choices)
     if preview.invalid:
         raise PledgeError(
             _("Tệp có %(n)d dòng không hợp lệ: sửa tệp rồi tải lên lại. Chưa có dòng nào được ghi.")
             % {"n": len(preview.invalid)}
+        )
+    if preview.ambiguous:
+        raise PledgeError(
+            _("Còn %(n)d dòng địa chỉ cũ chưa chọn xã, phường mới. Chưa có dòng nào được ghi.")
+            % {"n": len(preview.ambiguous)}
         )
     with transaction.atomic():
         for row in preview.new:
