@@ -164,6 +164,8 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/workflow/"
 LOGOUT_REDIRECT_URL = "/"
+# A signature, a seal or a number needs a proof of identity (login, password or TOTP code) this recent (core.reauth).
+VANTHU_REAUTH_SECONDS = env.int("VANTHU_REAUTH_SECONDS", default=300)
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -228,6 +230,9 @@ VANTHU_PROVINCE_CODE = env("VANTHU_PROVINCE_CODE", default="20")
 # --- signing --------------------------------------------------------------------------------
 # Trust roots (PEM/DER files), the TSA, and where the development PKI lives (docs/signing.md).
 SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
+# The trust store (signing.trust): the national roots and CA intermediates shipped in signing/trust/vn/, kept in
+# the database (`manage.py trust_store`); changes go to the audit log through this function (a dotted path).
+SIGNING_AUDIT_HOOK = "core.audit.log_action"
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")  # empty: the development TSA, in-process
 SIGNING_TSA_TIMEOUT = env.int("SIGNING_TSA_TIMEOUT", default=10)
 SIGNING_ALLOW_FETCHING = env.bool("SIGNING_ALLOW_FETCHING", default=False)  # OCSP/CRL fetching when signing B-LT
