@@ -145,7 +145,7 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
-def _run(args: list[str], env: dict[str, str], *, timeout: float = 300) -> str:
+def _run(args: list[str], env: dict[str, str], *, timeout: float = 900) -> str:
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(
