@@ -132,7 +132,8 @@ if STORAGE_BACKEND == "s3":
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # written through a temporary file, fsync and an atomic link: never a half-written file under its name
+    _default_storage = {"BACKEND": "core.storage.AtomicFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
