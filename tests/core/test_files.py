@@ -161,7 +161,7 @@ with transaction.atomic():
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_process_killed_between_file_and_row_leaves_an_orphan_never_a_row(on_postgres):
     s = connection.settings_dict
     content = f"killed-{time.time()}"

@@ -258,6 +258,7 @@ def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
         record_issued_revision(
             code=locked.verification_code,
             pdf=sealed,
+            file_name=revision.pdf.file.name,
             number=locked.number,
             subject=locked.subject,
             issuer=organisation_info()["agency"],
