@@ -17,7 +17,7 @@ from signing.models import IssuedRevision
 from workflows.pledges.models import Pledge
 from workflows.pledges.services import answers
 
-migration = importlib.import_module("workflows.pledges.migrations.0005_issued_revisions_in_the_file_store")
+migration = importlib.import_module("workflows.pledges.migrations.0008_issued_revisions_in_the_file_store")
 
 
 def test_the_countersigned_pledge_and_its_certificate_are_kept_once(

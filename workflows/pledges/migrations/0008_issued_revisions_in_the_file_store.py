@@ -53,7 +53,7 @@ def into_the_file_store(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pledges", "0004_pledge_certificate_entry"),
+        ("pledges", "0007_remove_campaign_target_districts"),
         ("signing", "0002_personal_signing"),
     ]
 
