@@ -20,6 +20,7 @@ from django.db import transaction
 from viewflow.workflow import STATUS
 
 from core.seeds import get_seed
+from places.services import find_commune
 from workflows.pledges.models import Carrier
 
 from .drafts import DraftData, RecipientSpec
@@ -90,7 +91,7 @@ def _demo_carrier(stdout: TextIO) -> Carrier:
             name="Bưu điện tỉnh Lạng Sơn",
             tax_code="4900100001",
             licence_number="",
-            defaults={"district": "Thành phố Lạng Sơn", "email": "buudien.langson@vanthu.local"},
+            defaults={"commune": find_commune(text="Phường Lương Văn Tri"), "email": "buudien.langson@vanthu.local"},
         )
         if account:
             carrier.users.add(account)
