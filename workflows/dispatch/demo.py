@@ -16,6 +16,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import TextIO
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from viewflow.workflow import STATUS
@@ -61,6 +62,14 @@ def complete(process: DispatchProcess, node: str, user, action) -> None:
         action(activation.process)
         activation.execute()
     process.refresh_from_db()
+
+
+def _sign_as(process: DispatchProcess, leader) -> None:
+    """The demo leader signs with his first method and the development signing PIN (docs/signing.md)."""
+    method = issuing.signing_methods(leader)[0]
+    issuing.sign_dispatch(
+        process=process, user=leader, method=f"{method.kind}:{method.ref}", pin=settings.SIGNING_DEV_SIGNING_PIN
+    )
 
 
 def _data(**overrides) -> DraftData:
@@ -234,7 +243,7 @@ def load(stdout: TextIO) -> None:
             lambda p: decisions.approve_dispatch(process=p, user=leader, decision=decisions.APPROVED),
         )
         complete(process, "number", clerk, lambda p: issuing.number_dispatch(process=p, user=clerk))
-        complete(process, "sign", leader, lambda p: issuing.sign_dispatch(process=p, user=leader))
+        complete(process, "sign", leader, lambda p: _sign_as(p, leader))
         complete(process, "seal", clerk, lambda p: issuing.seal_dispatch(process=p, user=clerk))
         complete(process, "send", clerk, lambda p: delivery.send_dispatch(process=p, user=clerk))
         stdout.write(f"dispatch: the Lạng Sơn dispatch {process.number}, signed, sealed, sent and published\n")
