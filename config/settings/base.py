@@ -245,6 +245,8 @@ SIGNING_DEV_PKI = env.bool("SIGNING_DEV_PKI", default=True)  # production.py for
 SIGNING_DEV_PKI_DIR = env("SIGNING_DEV_PKI_DIR", default=str(var_path("pki")))
 SIGNING_DEV_AGENCY_NAME = env("SIGNING_DEV_AGENCY_NAME", default="SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH LẠNG SƠN")
 SIGNING_DEV_AGENCY_TAX_CODE = env("SIGNING_DEV_AGENCY_TAX_CODE", default="4900123456")
+# the demo leaders' signing PIN (their dev keys are enrolled under it; the dev PKI is refused in production)
+SIGNING_DEV_SIGNING_PIN = env("SIGNING_DEV_SIGNING_PIN", default="ky-so-2026")
 SIGNING_STAMP_FONT = env(
     "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 )
