@@ -212,7 +212,7 @@ def _plain_chain(make_user, n: int) -> list[AuditEntry]:
 
 
 def _rekey():
-    migration = importlib.import_module("core.migrations.0003_audit_keyed_chain")
+    migration = importlib.import_module("core.migrations.0004_audit_keyed_chain")
     migration.rekey_chain(django_apps, None)
 
 

@@ -44,6 +44,6 @@ def rekey_chain(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0002_roles_and_units")]
+    dependencies = [("core", "0003_worker_heartbeat")]
 
     operations = [migrations.RunPython(rekey_chain, elidable=False)]
