@@ -256,6 +256,9 @@ VANTHU_DEMO_LOADERS += ["templates_docs.demo.load"]
 # --- signing --------------------------------------------------------------------------------
 # Trust roots (PEM/DER files), the TSA, and where the development PKI lives (docs/signing.md).
 SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
+# The trust store (signing.trust): the national roots and CA intermediates shipped in signing/trust/vn/, kept in
+# the database (`manage.py trust_store`); changes go to the audit log through this function (a dotted path).
+SIGNING_AUDIT_HOOK = "core.audit.log_action"
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")  # empty: the development TSA, in-process
 SIGNING_TSA_TIMEOUT = env.int("SIGNING_TSA_TIMEOUT", default=10)
 SIGNING_ALLOW_FETCHING = env.bool("SIGNING_ALLOW_FETCHING", default=False)  # OCSP/CRL fetching when signing B-LT
@@ -283,6 +286,7 @@ SIGNING_CSC_CLIENT_SECRET = env("SIGNING_CSC_CLIENT_SECRET", default="")
 SIGNING_CSC_CLIENT_SECRET_FILE = env("SIGNING_CSC_CLIENT_SECRET_FILE", default="")
 SIGNING_CSC_TIMEOUT = env.float("SIGNING_CSC_TIMEOUT", default=10.0)
 SIGNING_CSC_SIGN_TIMEOUT = env.float("SIGNING_CSC_SIGN_TIMEOUT", default=120.0)
+SIGNING_CSC_API_VERSION = env("SIGNING_CSC_API_VERSION", default="auto")  # v1 | v2 | auto (v2 if its info answers)
 
 # --- workflows ------------------------------------------------------------------------------
 # dispatch: signature levels, the organisation seal key, per-urgency task deadlines (hours), our edXML agency code
