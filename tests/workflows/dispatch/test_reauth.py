@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,7 @@ def test_stolen_session_cannot_sign_until_the_password_is_given_again(driver, pe
     assert response.status_code == 200
     _refused(thief.post(url, {}), url)
     assert AuditEntry.objects.filter(code="core.second_factor.failed", actor=people.leader).count() == 1
+    time.sleep(1.1)  # after a wrong code django-otp makes the next try wait (a second after the first failure)
 
     # the right code sends the user back to the step, which now signs
     response = reauthenticate(thief, url, people.leader)
