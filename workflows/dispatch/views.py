@@ -28,7 +28,7 @@ from core.types import User
 
 from . import edxml, selectors
 from .errors import DispatchError
-from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm
+from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm, SignForm
 from .models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchRevision, ExternalSignature
 from .services import decisions, delivery, documents, drafting, issuing
 
@@ -209,12 +209,42 @@ class NumberView(RecentAuthenticationRequiredMixin, StepView):
         self.done_message = _("Đã cấp số %(number)s.") % {"number": self.process.number}
 
 
+_METHOD_LABELS = {
+    "remote": _("Ký số từ xa: %(label)s"),
+    "protected": _("Chứng thư số cá nhân, mở bằng PIN ký của bạn: %(label)s"),
+    "token": _("Thiết bị ký (token) của bạn: %(label)s"),
+}
+
+
+def _method_choice(method) -> dict:
+    return {
+        "value": f"{method.kind}:{method.ref}",
+        "label": _METHOD_LABELS[method.kind] % {"label": method.label},
+        "needs_pin": method.needs_pin,
+        "needs_otp": method.needs_otp,
+    }
+
+
 class SignView(RecentAuthenticationRequiredMixin, StepView):
+    """The leader signs with one of their own methods and the PIN/OTP they type (or goes to the two-step page)."""
+
+    form_class = SignForm
     submit_label = _("Ký số")
     done_message = _("Đã ký số văn bản.")
 
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["methods"] = [_method_choice(m) for m in issuing.signing_methods(self.request.user)]
+        return kwargs
+
     def perform(self, form) -> None:
-        issuing.sign_dispatch(process=self.process, user=self.request.user)
+        issuing.sign_dispatch(
+            process=self.process,
+            user=self.request.user,
+            method=form.cleaned_data["method"],
+            pin=form.cleaned_data["pin"],
+            otp=form.cleaned_data["otp"],
+        )
 
 
 class SealView(RecentAuthenticationRequiredMixin, StepView):
