@@ -18,7 +18,7 @@ def _done(process, node: str) -> Task:
 def test_the_administrator_cannot_undo_a_seal_nor_cancel_a_process(driver, people, keys, client, django_user_model):
     sealed = driver.to_numbering()
     driver.do(people.clerk, sealed, "number", {"issued_date": _today()})
-    driver.do(people.leader, sealed, "sign")
+    driver.sign(sealed, people.leader)
     driver.do(people.clerk, sealed, "seal")
     pending = driver.to_numbering()
     seal_task = _done(sealed, "seal")
