@@ -190,7 +190,6 @@ def load(stdout: TextIO) -> None:
             data=_data(
                 subject="V/v kiểm tra hoạt động các điểm phục vụ bưu chính dịp Tết",
                 body=f"{_agency()} đề nghị các doanh nghiệp bưu chính rà soát các điểm phục vụ.\n(Dự thảo đang soạn.)",
-                urgency="",
             ),
         )
         stdout.write("dispatch: a draft being written\n")
