@@ -9,6 +9,7 @@ from django.db import connection
 
 from core.roles import Role, sync_role_permissions
 from tests import factories
+from tests.auth_support import VerifiedClient
 from tests.factories import UserFactory
 
 # The deployment test starts the whole production topology: `make deploy-test` (VANTHU_DEPLOY_TEST=1) runs it.
@@ -26,6 +27,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login passes the second factor too (tests.auth_support)."""
+    return VerifiedClient()
 
 
 @pytest.fixture
