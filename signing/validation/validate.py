@@ -6,6 +6,7 @@ caller (`ValidationOptions`), the file's DSS and CMS, and, for the development P
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from io import BytesIO
 from typing import Any
 
 from signing import compat
-from signing.validation import evidence
+from signing.validation import evidence, reasoning
 from signing.validation.legacy import LEGACY_SUBFILTERS, collect_signatures, validate_legacy_signature
 from signing.validation.policy import diff_policy
 from signing.validation.report import (
@@ -89,6 +90,7 @@ async def _validate_signature(
 
     cert = sig.signer_cert
     ts_time, ts_certs = evidence.timestamp_token(sig)
+    validity = cert["tbs_certificate"]["validity"]
     report = SignatureReport(
         index=index,
         field_name=str(sig.field_name or ""),
@@ -99,6 +101,8 @@ async def _validate_signature(
         signer_issuer=str(cert.issuer.native.get("common_name", "")),
         signing_time=iso_time(sig.self_reported_timestamp),
         timestamp_time=iso_time(ts_time),
+        signer_not_before=iso_time(validity["not_before"].native),
+        signer_not_after=iso_time(validity["not_after"].native),
         subfilter=subfilter.lstrip("/"),
     )
     report.digest_algorithm, report.signature_algorithm = evidence.algorithms(sig)
@@ -114,6 +118,15 @@ async def _validate_signature(
     )
     report.signature_format = evidence.signature_format(subfilter)
     cms_crls, cms_ocsps = evidence.cms_revocation(sig)
+    report.time_evidence = reasoning.time_evidence(
+        sig,
+        ts_time=ts_time,
+        reader=reader,
+        dss=ctx["dss"],
+        dss_revision=ctx["dss_revision"],
+        cms_crls=len(cms_crls),
+        cms_ocsps=len(cms_ocsps),
+    )
 
     certs_der = list(
         dict.fromkeys([c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"])
@@ -128,6 +141,7 @@ async def _validate_signature(
         "revocation_mode": "hard-fail",
         "retroactive_revinfo": True,
     }
+    now = dt.datetime.now(dt.UTC)
     ts_vc = ValidationContext(**common)
     # a time-stamped signature is judged at its time-stamp (was the certificate valid, not revoked, then?)
     signer_vc = ValidationContext(moment=ts_time, **common) if ts_time else ts_vc
@@ -146,6 +160,9 @@ async def _validate_signature(
     level = status.modification_level
     report.modification_level = level.name if level is not None else ""
     report.docmdp_ok = status.docmdp_ok
+    report.certification_path = await reasoning.certification_path(
+        cert, status.validation_path, signer_vc, options.labels
+    )
 
     ts_status = status.timestamp_validity
     if not status.intact:
@@ -174,6 +191,9 @@ async def _validate_signature(
         indication, sub = Indication.TOTAL_PASSED, ""
     report.indication = str(indication)
     report.sub_indication = str(sub)
+    ts_usable = ts_time is not None and ts_status is not None and ts_status.intact and ts_status.valid
+    report.verdict_time = iso_time(ts_time if ts_usable else now)
+    report.verdict_time_basis = "SIGNATURE_TIMESTAMP" if ts_usable else "VALIDATION_TIME"
     return report
 
 
@@ -198,6 +218,7 @@ async def _validate_async(data: bytes, options: ValidationOptions) -> Validation
         "dss_certs": [],
         "dss_ocsps": [],
         "dss_crls": [],
+        "dss": dss,
         "local": None,
         # parsed once per file, shared by every signature's validation contexts
         "roots": [ax509.Certificate.load(r) for r in options.trust_roots],

@@ -56,3 +56,13 @@ class Command(BaseCommand):
                 f" trusted={sig.trusted} revoked={sig.revoked} coverage={sig.coverage}"
                 f" modification={sig.modification_level}"
             )
+            self.stdout.write(f"      {explain.signature_reason(sig)}")
+            self.stdout.write(f"      {explain.verdict_time_label(sig)}")
+            for item in sig.time_evidence:
+                self.stdout.write(f"      + {explain.evidence_label(item)}")
+            for entry in sig.certification_path:
+                store = f" [{entry['store_entry']}]" if entry["store_entry"] else ""
+                self.stdout.write(
+                    f"      {entry['position']}: {entry['subject_cn']} serial={entry['serial']}"
+                    f" {entry['not_before']}..{entry['not_after']} sha256={entry['sha256']}{store}"
+                )
