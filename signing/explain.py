@@ -19,6 +19,7 @@ from signing.validation import (
 
 __all__ = [
     "evidence_label",
+    "fetch_label",
     "format_label",
     "human_time",
     "pades_label",
@@ -179,6 +180,27 @@ def verdict_time_label(sig: SignatureReport) -> str:
     }
 
 
+def fetch_label(entry: dict) -> str:
+    """One fetch of the validation, in words: what, from where, and why not when it was refused."""
+    kinds = {
+        "CA_ISSUER": _("chứng thư CA cấp trên (AIA)"),
+        "OCSP": _("phản hồi OCSP"),
+        "CRL": _("danh sách thu hồi (CRL)"),
+    }
+    values = {"kind": kinds.get(entry.get("kind"), entry.get("kind")), "url": entry.get("url", "")}
+    outcome = entry.get("outcome")
+    texts = {
+        "FETCHED": _("Đã tải %(kind)s từ %(url)s"),
+        "CACHED": _("Dùng %(kind)s đã tải trước đó từ %(url)s (bộ nhớ đệm)"),
+        "REFUSED_HOST": _("Không tải %(kind)s từ %(url)s: máy chủ không nằm trong danh sách được phép"),
+        "TIMEOUT": _("Không tải được %(kind)s từ %(url)s: máy chủ không trả lời kịp thời gian cho phép"),
+        "TOO_LARGE": _("Không tải %(kind)s từ %(url)s: dữ liệu lớn hơn giới hạn cho phép"),
+    }
+    if outcome in texts:
+        return texts[outcome] % values
+    return _("Không tải được %(kind)s từ %(url)s: %(reason)s") % {**values, "reason": entry.get("reason", "")}
+
+
 def path_position_label(position: str) -> str:
     labels = {
         "SIGNER": _("Chứng thư của người ký"),
@@ -249,4 +271,6 @@ def report_data(report: ValidationReport) -> dict:
             entry["position_label"] = path_position_label(entry["position"])
         for item in out["time_evidence"]:
             item["label"] = evidence_label(item)
+        for entry in out["fetched"]:
+            entry["label"] = fetch_label(entry)
     return data

@@ -27,6 +27,7 @@ def verdict_context(report: ValidationReport, *, issued: IssuedRevision | None =
             "changes_after": str(sig.changes_after),
             "verdict_time": explain.verdict_time_label(sig),
             "evidence": [explain.evidence_label(item) for item in sig.time_evidence],
+            "fetched": [explain.fetch_label(entry) for entry in sig.fetched],
             "path": [
                 {
                     **entry,

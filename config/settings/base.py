@@ -226,6 +226,15 @@ SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
 # The trust store (signing.trust): the national roots and CA intermediates shipped in signing/trust/vn/, kept in
 # the database (`manage.py trust_store`); changes go to the audit log through this function (a dotted path).
 SIGNING_AUDIT_HOOK = "core.audit.log_action"
+# Fetching what a file lacks (issuer certificates from AIA caIssuers, OCSP/CRL answers): only from these hosts
+# ("host" or "host:port"; empty: nothing is fetched), each request within a timeout and a size limit, everything
+# kept in a file cache. Anonymous uploads on the public page fetch only with SIGNING_FETCH_FOR_UPLOADS.
+SIGNING_FETCH_ALLOWED_HOSTS = env.list("SIGNING_FETCH_ALLOWED_HOSTS", default=[])
+SIGNING_FETCH_FOR_UPLOADS = env.bool("SIGNING_FETCH_FOR_UPLOADS", default=False)
+SIGNING_FETCH_TIMEOUT = env.float("SIGNING_FETCH_TIMEOUT", default=3.0)
+SIGNING_FETCH_MAX_BYTES = env.int("SIGNING_FETCH_MAX_BYTES", default=1024 * 1024)
+SIGNING_FETCH_CACHE_DIR = env("SIGNING_FETCH_CACHE_DIR", default=str(var_path("cache", "fetched")))
+SIGNING_FETCH_CACHE_SECONDS = env.int("SIGNING_FETCH_CACHE_SECONDS", default=3600)
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")  # empty: the development TSA, in-process
 SIGNING_TSA_TIMEOUT = env.int("SIGNING_TSA_TIMEOUT", default=10)
 SIGNING_ALLOW_FETCHING = env.bool("SIGNING_ALLOW_FETCHING", default=False)  # OCSP/CRL fetching when signing B-LT

@@ -23,5 +23,6 @@ WHITENOISE_AUTOREFRESH = True
 # signing: one development PKI per test session, generated on first use
 SIGNING_DEV_PKI_DIR = os.environ.get("SIGNING_DEV_PKI_DIR") or tempfile.mkdtemp(prefix="vanthu-test-pki-")
 SIGNING_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-signing-cache-")
+SIGNING_FETCH_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-fetch-cache-")
 # No persistent connections in tests: a thread that ends keeps its connection open otherwise.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

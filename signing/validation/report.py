@@ -178,6 +178,9 @@ class SignatureReport:
     certification_path: list[dict[str, Any]] = field(default_factory=list)
     # kind (SIGNATURE_TIMESTAMP | DOCUMENT_TIMESTAMP | CMS_REVOCATION | DSS | VRI), time, counts
     time_evidence: list[dict[str, Any]] = field(default_factory=list)
+    # what was fetched for this signature (when the operator allows it): url, kind (CA_ISSUER | OCSP | CRL),
+    # outcome (FETCHED | CACHED | REFUSED_HOST | TIMEOUT | TOO_LARGE | FAILED), reason
+    fetched: list[dict[str, Any]] = field(default_factory=list)
     intact: bool = False
     valid: bool = False
     trusted: bool = False

@@ -15,6 +15,7 @@ from typing import Any
 
 from signing import compat
 from signing.validation import evidence, reasoning
+from signing.validation.fetching import Fetcher, FetchPolicy
 from signing.validation.legacy import LEGACY_SUBFILTERS, collect_signatures, validate_legacy_signature
 from signing.validation.policy import diff_policy
 from signing.validation.report import (
@@ -39,6 +40,8 @@ class ValidationOptions:
     trust_roots: list[bytes] = field(default_factory=list)
     intermediates: list[bytes] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    # None: nothing is fetched (the default); else missing issuers and OCSP/CRL answers within this policy
+    fetch: FetchPolicy | None = None
     dev_pki_dir: str | None = None
     timeout: float = 10.0
     memory_mb: int = 1024
@@ -132,12 +135,19 @@ async def _validate_signature(
         dict.fromkeys([c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"])
     )
     local_ocsps = ctx["local"].answers_for(certs_der + options.intermediates) if ctx["local"] is not None else []
+    pool = [ax509.Certificate.load(c) for c in certs_der] + ctx["intermediates"]
+    fetched: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
+    if options.fetch is not None and options.fetch.allowed_hosts:
+        fetcher = Fetcher(options.fetch)
+        own_revinfo = ctx["dss_ocsps"] or ctx["dss_crls"] or cms_ocsps or cms_crls or local_ocsps
+        fetched = fetcher.gather(cert, pool, ctx["roots"], revocation=not own_revinfo)
+        report.fetched = fetcher.log
     common = {
         "trust_roots": ctx["roots"],
-        "other_certs": [ax509.Certificate.load(c) for c in certs_der] + ctx["intermediates"],
+        "other_certs": pool + [ax509.Certificate.load(c) for c in fetched[0]],
         "allow_fetching": False,
-        "ocsps": ctx["dss_ocsps"] + cms_ocsps + local_ocsps,
-        "crls": ctx["dss_crls"] + cms_crls,
+        "ocsps": ctx["dss_ocsps"] + cms_ocsps + local_ocsps + fetched[1],
+        "crls": ctx["dss_crls"] + cms_crls + fetched[2],
         "revocation_mode": "hard-fail",
         "retroactive_revinfo": True,
     }
