@@ -262,6 +262,7 @@ SIGNING_CSC_CLIENT_SECRET = env("SIGNING_CSC_CLIENT_SECRET", default="")
 SIGNING_CSC_CLIENT_SECRET_FILE = env("SIGNING_CSC_CLIENT_SECRET_FILE", default="")
 SIGNING_CSC_TIMEOUT = env.float("SIGNING_CSC_TIMEOUT", default=10.0)
 SIGNING_CSC_SIGN_TIMEOUT = env.float("SIGNING_CSC_SIGN_TIMEOUT", default=120.0)
+SIGNING_CSC_API_VERSION = env("SIGNING_CSC_API_VERSION", default="auto")  # v1 | v2 | auto (v2 if its info answers)
 
 # --- workflows ------------------------------------------------------------------------------
 # dispatch: signature levels, the organisation seal key, per-urgency task deadlines (hours), our edXML agency code
