@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -47,6 +48,15 @@ class ValidationOptions:
     memory_mb: int = 1024
 
 
+@functools.lru_cache(maxsize=1024)
+def _certificate(der: bytes):
+    """A parsed certificate, shared by every validation of this process: asn1crypto caches what it computes on
+    the object (key identifiers, hashable names), so the trust store is parsed once per process, not per file."""
+    from asn1crypto import x509 as ax509
+
+    return ax509.Certificate.load(der)
+
+
 def _unsupported_report(index: int, fq_name: str, subfilter: str, sig_obj, data: bytes) -> SignatureReport:
     report = SignatureReport(
         index=index,
@@ -85,7 +95,6 @@ async def _chain_problem(sig, vc) -> str | None:
 async def _validate_signature(
     sig, subfilter: str, index: int, reader, data: bytes, options: ValidationOptions, ctx: dict
 ) -> SignatureReport:
-    from asn1crypto import x509 as ax509
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -135,7 +144,7 @@ async def _validate_signature(
         dict.fromkeys([c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"])
     )
     local_ocsps = ctx["local"].answers_for(certs_der + options.intermediates) if ctx["local"] is not None else []
-    pool = [ax509.Certificate.load(c) for c in certs_der] + ctx["intermediates"]
+    pool = [_certificate(c) for c in certs_der] + ctx["intermediates"]
     fetched: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
     if options.fetch is not None and options.fetch.allowed_hosts:
         fetcher = Fetcher(options.fetch)
@@ -144,7 +153,7 @@ async def _validate_signature(
         report.fetched = fetcher.log
     common = {
         "trust_roots": ctx["roots"],
-        "other_certs": pool + [ax509.Certificate.load(c) for c in fetched[0]],
+        "other_certs": pool + [_certificate(c) for c in fetched[0]],
         "allow_fetching": False,
         "ocsps": ctx["dss_ocsps"] + cms_ocsps + local_ocsps + fetched[1],
         "crls": ctx["dss_crls"] + cms_crls + fetched[2],
@@ -208,7 +217,6 @@ async def _validate_signature(
 
 
 async def _validate_async(data: bytes, options: ValidationOptions) -> ValidationReport:
-    from asn1crypto import x509 as ax509
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     compat.install()
@@ -231,8 +239,8 @@ async def _validate_async(data: bytes, options: ValidationOptions) -> Validation
         "dss": dss,
         "local": None,
         # parsed once per file, shared by every signature's validation contexts
-        "roots": [ax509.Certificate.load(r) for r in options.trust_roots],
-        "intermediates": [ax509.Certificate.load(c) for c in options.intermediates],
+        "roots": [_certificate(r) for r in options.trust_roots],
+        "intermediates": [_certificate(c) for c in options.intermediates],
     }
     if dss is not None:
         from pyhanko.pdf_utils.decode_limits import DecodePurpose
