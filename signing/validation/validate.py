@@ -180,7 +180,7 @@ async def _validate_signature(
     report.modification_level = level.name if level is not None else ""
     report.docmdp_ok = status.docmdp_ok
     report.certification_path = await reasoning.certification_path(
-        cert, status.validation_path, signer_vc, options.labels
+        cert, getattr(status, "validation_path", None), signer_vc, options.labels
     )
 
     ts_status = status.timestamp_validity

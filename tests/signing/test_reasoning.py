@@ -133,7 +133,14 @@ def test_public_page_shows_the_path_and_the_out_of_bounds_explanation(
     assert "còn hiệu lực vào thời điểm ký được khai báo" in html and "đã hết hạn ngày" in html
 
 
-def test_english_page_explains_in_english(client, signing_pki, expired_after_signing, signed_bt):
+@pytest.fixture
+def back_to_vietnamese():
+    """The locale middleware leaves the request's language active in this thread: restore the default."""
+    yield
+    translation.activate("vi")
+
+
+def test_english_page_explains_in_english(client, signing_pki, expired_after_signing, signed_bt, back_to_vietnamese):
     html = _upload(client, expired_after_signing[0], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "valid at the claimed signing time" in html and "no proof of time" in html
     assert "Certification path" in html and "còn hiệu lực" not in html
