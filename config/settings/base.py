@@ -12,6 +12,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # project apps first so their templates and static files win
     "core",
+    "places",
     "cms",
     "templates_docs",
     "signing",
@@ -163,6 +164,8 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/workflow/"
 LOGOUT_REDIRECT_URL = "/"
+# A signature, a seal or a number needs a proof of identity (login, password or TOTP code) this recent (core.reauth).
+VANTHU_REAUTH_SECONDS = env.int("VANTHU_REAUTH_SECONDS", default=300)
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -220,6 +223,10 @@ VANTHU_DEFAULT_ORGANISATION = {
 VANTHU_ORGANISATION_PROVIDER = "core.organisation.organisation_info"
 VANTHU_DEMO_LOADERS += ["templates_docs.demo.load"]
 
+# The province this installation serves, by its statistics-office code (20: Lạng Sơn): carriers belong to its
+# communes. `manage.py load_admin_units` refreshes the list from the vietnam-provinces package.
+VANTHU_PROVINCE_CODE = env("VANTHU_PROVINCE_CODE", default="20")
+
 # --- signing --------------------------------------------------------------------------------
 # Trust roots (PEM/DER files), the TSA, and where the development PKI lives (docs/signing.md).
 SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
@@ -242,6 +249,8 @@ SIGNING_DEV_PKI = env.bool("SIGNING_DEV_PKI", default=True)  # production.py for
 SIGNING_DEV_PKI_DIR = env("SIGNING_DEV_PKI_DIR", default=str(var_path("pki")))
 SIGNING_DEV_AGENCY_NAME = env("SIGNING_DEV_AGENCY_NAME", default="SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH LẠNG SƠN")
 SIGNING_DEV_AGENCY_TAX_CODE = env("SIGNING_DEV_AGENCY_TAX_CODE", default="4900123456")
+# the demo leaders' signing PIN (their dev keys are enrolled under it; the dev PKI is refused in production)
+SIGNING_DEV_SIGNING_PIN = env("SIGNING_DEV_SIGNING_PIN", default="ky-so-2026")
 SIGNING_STAMP_FONT = env(
     "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 )

@@ -15,11 +15,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import TextIO
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from viewflow.workflow import STATUS
 
 from core.seeds import get_seed
+from places.services import find_commune
 from workflows.pledges.models import Carrier
 
 from .drafts import DraftData, RecipientSpec
@@ -59,6 +61,14 @@ def complete(process: DispatchProcess, node: str, user, action) -> None:
     process.refresh_from_db()
 
 
+def _sign_as(process: DispatchProcess, leader) -> None:
+    """The demo leader signs with his first method and the development signing PIN (docs/signing.md)."""
+    method = issuing.signing_methods(leader)[0]
+    issuing.sign_dispatch(
+        process=process, user=leader, method=f"{method.kind}:{method.ref}", pin=settings.SIGNING_DEV_SIGNING_PIN
+    )
+
+
 def _data(**overrides) -> DraftData:
     values = {
         "doc_type": "cong-van",
@@ -90,7 +100,7 @@ def _demo_carrier(stdout: TextIO) -> Carrier:
             name="Bưu điện tỉnh Lạng Sơn",
             tax_code="4900100001",
             licence_number="",
-            defaults={"district": "Thành phố Lạng Sơn", "email": "buudien.langson@vanthu.local"},
+            defaults={"commune": find_commune(text="Phường Lương Văn Tri"), "email": "buudien.langson@vanthu.local"},
         )
         if account:
             carrier.users.add(account)
@@ -186,7 +196,7 @@ def load(stdout: TextIO) -> None:
             lambda p: decisions.approve_dispatch(process=p, user=leader, decision=decisions.APPROVED),
         )
         complete(process, "number", clerk, lambda p: issuing.number_dispatch(process=p, user=clerk))
-        complete(process, "sign", leader, lambda p: issuing.sign_dispatch(process=p, user=leader))
+        complete(process, "sign", leader, lambda p: _sign_as(p, leader))
         complete(process, "seal", clerk, lambda p: issuing.seal_dispatch(process=p, user=clerk))
         complete(process, "send", clerk, lambda p: delivery.send_dispatch(process=p, user=clerk))
         stdout.write(f"dispatch: the Lạng Sơn dispatch {process.number}, signed, sealed, sent and published\n")

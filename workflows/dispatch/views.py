@@ -23,11 +23,12 @@ from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
 
 from core.audit import trail_for
+from core.reauth import RecentAuthenticationRequiredMixin, require_recent_authentication
 from core.types import User
 
 from . import edxml, selectors
 from .errors import DispatchError
-from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm
+from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm, SignForm
 from .models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchRevision, ExternalSignature
 from .services import decisions, delivery, documents, drafting, issuing
 
@@ -197,7 +198,7 @@ class ApproveView(StepView):
         )
 
 
-class NumberView(StepView):
+class NumberView(RecentAuthenticationRequiredMixin, StepView):
     form_class = NumberForm
     submit_label = _("Cấp số và tạo bản chính")
 
@@ -208,15 +209,45 @@ class NumberView(StepView):
         self.done_message = _("Đã cấp số %(number)s.") % {"number": self.process.number}
 
 
-class SignView(StepView):
+_METHOD_LABELS = {
+    "remote": _("Ký số từ xa: %(label)s"),
+    "protected": _("Chứng thư số cá nhân, mở bằng PIN ký của bạn: %(label)s"),
+    "token": _("Thiết bị ký (token) của bạn: %(label)s"),
+}
+
+
+def _method_choice(method) -> dict:
+    return {
+        "value": f"{method.kind}:{method.ref}",
+        "label": _METHOD_LABELS[method.kind] % {"label": method.label},
+        "needs_pin": method.needs_pin,
+        "needs_otp": method.needs_otp,
+    }
+
+
+class SignView(RecentAuthenticationRequiredMixin, StepView):
+    """The leader signs with one of their own methods and the PIN/OTP they type (or goes to the two-step page)."""
+
+    form_class = SignForm
     submit_label = _("Ký số")
     done_message = _("Đã ký số văn bản.")
 
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["methods"] = [_method_choice(m) for m in issuing.signing_methods(self.request.user)]
+        return kwargs
+
     def perform(self, form) -> None:
-        issuing.sign_dispatch(process=self.process, user=self.request.user)
+        issuing.sign_dispatch(
+            process=self.process,
+            user=self.request.user,
+            method=form.cleaned_data["method"],
+            pin=form.cleaned_data["pin"],
+            otp=form.cleaned_data["otp"],
+        )
 
 
-class SealView(StepView):
+class SealView(RecentAuthenticationRequiredMixin, StepView):
     submit_label = _("Ký số cơ quan (đóng dấu)")
     done_message = _("Đã ký số của cơ quan lên văn bản.")
 
@@ -386,6 +417,7 @@ def inbox_item(request: HttpRequest, recipient_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_recent_authentication
 def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Two-step signing for a leader whose key is on a token: upload the certificate, sign, paste the value."""
     process = get_object_or_404(DispatchProcess, pk=pk)

@@ -277,7 +277,7 @@ def campaigns(request):
 @permission_required("pledges.view_carrier", raise_exception=True)
 def carriers(request):
     query = request.GET.get("q", "").strip()
-    items = Carrier.objects.all()
+    items = Carrier.objects.select_related("commune")
     if query:
         items = items.filter(name__icontains=query) | items.filter(tax_code__icontains=query)
     return render(request, "pledges/staff/carriers.html", {"carriers": items[:500], "query": query})
@@ -294,7 +294,20 @@ def import_carriers(request):
         try:
             if request.POST.get("action") == "apply":
                 stored = get_object_or_404(StoredFile, sha256=request.POST.get("upload", ""))
-                result = apply_import(data=stored.read(), filename=stored.filename, user=request.user)
+                choices = {
+                    int(key.removeprefix("commune_")): value
+                    for key, value in request.POST.items()
+                    if key.startswith("commune_") and key.removeprefix("commune_").isdigit()
+                }
+                try:
+                    result = apply_import(
+                        data=stored.read(), filename=stored.filename, user=request.user, choices=choices
+                    )
+                except PledgeError:
+                    # shown again with what was chosen, and the rows still to choose
+                    preview = registry.preview_import(data=stored.read(), filename=stored.filename, choices=choices)
+                    upload_id = stored.sha256
+                    raise
                 messages.success(
                     request,
                     _("Đã nhập: %(new)d mới, %(changed)d cập nhật.")
@@ -308,7 +321,10 @@ def import_carriers(request):
                 preview = registry.preview_import(data=data, filename=upload.name)
                 upload_id = store_file(data, filename=upload.name).sha256
         except PledgeError as exc:
-            form.add_error(None, exc.message)
+            if form.is_bound:
+                form.add_error(None, exc.message)
+            else:  # the confirmation step posts no file: the refusal is shown above the preview
+                messages.error(request, exc.message)
     return render(request, "pledges/staff/import.html", {"form": form, "preview": preview, "upload": upload_id})
 
 
@@ -357,13 +373,15 @@ def campaign_edit(request, slug: str):
 def dashboard(request, slug: str):
     campaign = get_object_or_404(Campaign, slug=slug)
     status = request.GET.get("status", "")
-    pledges = campaign.pledges.select_related("carrier").order_by("carrier__district", "carrier__name")
+    pledges = campaign.pledges.select_related("carrier__commune").order_by("carrier__commune__name", "carrier__name")
     if status:
         pledges = pledges.filter(status=status)
     context = {
         "campaign": campaign,
         "totals": selectors.dashboard_totals(campaign),
-        "by_district": selectors.breakdown_by_district(campaign),
+        "communes": selectors.commune_summary(
+            campaign, query=request.GET.get("xa", "").strip()[:100], sort=request.GET.get("sap_xep", "name")
+        ),
         "by_kind": selectors.breakdown_by_kind(campaign),
         "pledges": pledges,
         "status_filter": status,
@@ -392,7 +410,7 @@ def dashboard_data(request, slug: str):
             "pending": totals.pending,
             "declined": totals.declined,
             "bounced": totals.bounced,
-            "by_district": [r.__dict__ for r in selectors.breakdown_by_district(campaign)],
+            "by_commune": [r.__dict__ for r in selectors.breakdown_by_commune(campaign)],
         }
     )
 

@@ -1,5 +1,6 @@
-"""Making the dispatch official: the clerk numbers it (final PDF), the leader signs it (in one step with a key
-held here, or in two with a token), the clerk applies the organisation's seal."""
+"""Making the dispatch official: the clerk numbers it (final PDF), the leader signs it (in one step with one of
+their own signing methods and the PIN/OTP they type, or in two with a token or a provider's own API), the clerk
+applies the organisation's seal."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from django.utils.translation import gettext as _
 from core.audit import log_action
 from core.organisation import organisation_info
 from core.types import User
+from signing import personal
 from signing.errors import SigningError
 from signing.models import SigningKey
 from signing.services import (
     finish_external_signature,
-    key_id_for_user,
     new_verification_code,
     prepare_external_signature,
     record_issued_revision,
@@ -166,27 +167,44 @@ def _record_signature(
     return revision
 
 
-def sign_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
-    """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF."""
+def signing_methods(user: User) -> list[personal.SigningMethod]:
+    """The leader's own ways to sign in one step (remote credential, PIN-protected key, token)."""
+    return personal.signing_methods_for(user)
+
+
+def sign_dispatch(
+    *, process: DispatchProcess, user: User, method: str, pin: str = "", otp: str = ""
+) -> DispatchRevision:
+    """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF.
+
+    `method` is "<kind>:<ref>" of one of `signing_methods(user)`; the PIN/OTP is the leader's, typed now: the
+    server holds no personal key it could use without them (sole control, Luật GDĐT 2023 Art. 22)."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
+    kind, _sep, ref = (method or "").partition(":")
     with _failure_recorded(process, user, "sign"), transaction.atomic():
         locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
         if done is not None:
             return done
         if base is None:
             raise DispatchError(_("Văn bản chưa được cấp số."))
-        key_id = key_id_for_user(user)
-        if key_id is None:
-            raise DispatchError(_("Bạn chưa có khóa ký số trong hệ thống. Hãy dùng cách ký hai bước bằng thiết bị ký."))
         with _signing_refusals():
-            signed = sign_pdf(
-                base.pdf.read(),
-                key_id=key_id,
-                level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
-                appearance="signature",
-                page=locked.signature_page,
-                box=tuple(locked.signature_box) if locked.signature_box else None,
+            [signed] = personal.sign_batch(
+                [
+                    personal.DocumentToSign(
+                        base.pdf.read(),
+                        level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
+                        appearance="signature",
+                        page=locked.signature_page,
+                        box=tuple(locked.signature_box) if locked.signature_box else None,
+                    )
+                ],
+                holder=user,
+                kind=kind,
+                ref=ref,
+                pin=pin,
+                otp=otp,
+                description=_("Ký văn bản số %(number)s") % {"number": locked.number},
             )
         return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
