@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from signing.validation import (
     ChangeAfterSigning,
@@ -201,14 +202,17 @@ def fetch_label(entry: dict) -> str:
     return _("Không tải được %(kind)s từ %(url)s: %(reason)s") % {**values, "reason": entry.get("reason", "")}
 
 
+_POSITIONS = {
+    "SIGNER": gettext_lazy("Chứng thư của người ký"),
+    "INTERMEDIATE": gettext_lazy("CA trung gian"),
+    "ANCHOR": gettext_lazy("Gốc tin cậy"),
+    "UNANCHORED": gettext_lazy("Chứng thư của người ký — không dựng được chuỗi tới gốc tin cậy nào trong kho"),
+}
+
+
 def path_position_label(position: str) -> str:
-    labels = {
-        "SIGNER": _("Chứng thư của người ký"),
-        "INTERMEDIATE": _("CA trung gian"),
-        "ANCHOR": _("Gốc tin cậy"),
-        "UNANCHORED": _("Chứng thư của người ký — không dựng được chuỗi tới gốc tin cậy nào trong kho"),
-    }
-    return labels.get(position, position)
+    """Where a certificate sits in the certification path (`SignatureReport.certification_path`)."""
+    return str(_POSITIONS.get(position, position))
 
 
 def evidence_label(item: dict) -> str:

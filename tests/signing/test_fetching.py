@@ -3,6 +3,7 @@ servers on loopback (127.0.0.1:8104 serves a PKI's AIA/OCSP/CRL; 127.0.0.1:8204 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -81,28 +82,29 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer or b"", "application/ocsp-response")
 
 
-def _serve(port: int, directory) -> _PkiServer:
+@contextlib.contextmanager
+def _serve(port: int, directory):
     pki = DevPki(directory, base_url=f"http://127.0.0.1:{port}")
     pki.ensure()
     server = _PkiServer(port, pki)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
 def good(tmp_path_factory):
-    server = _serve(GOOD, tmp_path_factory.mktemp("pki-good"))
-    yield server
-    server.shutdown()
-    server.server_close()
+    with _serve(GOOD, tmp_path_factory.mktemp("pki-good")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def bad(tmp_path_factory):
-    server = _serve(BAD, tmp_path_factory.mktemp("pki-bad"))
-    yield server
-    server.shutdown()
-    server.server_close()
+    with _serve(BAD, tmp_path_factory.mktemp("pki-bad")) as server:
+        yield server
 
 
 def _leaf_only(server: _PkiServer) -> bytes:
