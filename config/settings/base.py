@@ -133,7 +133,8 @@ if STORAGE_BACKEND == "s3":
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # written through a temporary file, fsync and an atomic link: never a half-written file under its name
+    _default_storage = {"BACKEND": "core.storage.AtomicFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -147,6 +148,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# A worker renews its lease every quarter of this; a RUNNING task whose worker's lease expired is run again, up to
+# this many starts in all, then marked failed for staff (core.workers).
+VANTHU_TASK_LEASE_SECONDS = env.float("VANTHU_TASK_LEASE_SECONDS", default=60.0)
+VANTHU_TASK_MAX_ATTEMPTS = env.int("VANTHU_TASK_MAX_ATTEMPTS", default=3)
 
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 from viewflow.fsm import TransitionNotAllowed
@@ -162,40 +163,42 @@ class DraftView(StepView):
         return HttpResponseRedirect(here)
 
 
-class ReviewView(StepView):
+class DecisionView(StepView):
+    """A step that approves the draft or returns it to its author, with a comment."""
+
     form_class = DecisionForm
     submit_label = _("Ghi ý kiến")
+    approved_message: str = ""  # lazy: translated when the step is done
+
+    def decide(self, **kwargs):
+        raise NotImplementedError
 
     def perform(self, form) -> None:
-        comment = decisions.review_dispatch(
+        comment = self.decide(
             process=self.process,
             user=self.request.user,
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
         )
         self.done_message = (
-            _("Đã đồng ý, chuyển lãnh đạo duyệt.")
+            str(self.approved_message)
             if comment.decision == decisions.APPROVED
             else _("Đã trả lại dự thảo cho người soạn thảo.")
         )
 
 
-class ApproveView(StepView):
-    form_class = DecisionForm
-    submit_label = _("Ghi ý kiến")
+class ReviewView(DecisionView):
+    approved_message = gettext_lazy("Đã đồng ý, chuyển lãnh đạo duyệt.")
 
-    def perform(self, form) -> None:
-        comment = decisions.approve_dispatch(
-            process=self.process,
-            user=self.request.user,
-            decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"],
-        )
-        self.done_message = (
-            _("Đã duyệt, chuyển văn thư cấp số.")
-            if comment.decision == decisions.APPROVED
-            else _("Đã trả lại dự thảo cho người soạn thảo.")
-        )
+    def decide(self, **kwargs):
+        return decisions.review_dispatch(**kwargs)
+
+
+class ApproveView(DecisionView):
+    approved_message = gettext_lazy("Đã duyệt, chuyển văn thư cấp số.")
+
+    def decide(self, **kwargs):
+        return decisions.approve_dispatch(**kwargs)
 
 
 class NumberView(RecentAuthenticationRequiredMixin, StepView):

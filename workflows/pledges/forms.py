@@ -4,6 +4,7 @@ import base64
 import binascii
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from places.models import Commune
@@ -44,6 +45,12 @@ class Pkcs12Form(forms.Form):
 
 class UploadForm(forms.Form):
     signed_pdf = forms.FileField(label=_("Tệp PDF đã ký số"))
+
+    def clean_signed_pdf(self):
+        upload = self.cleaned_data["signed_pdf"]
+        if upload.size > settings.VANTHU_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("Tệp quá lớn."))
+        return upload
 
 
 class DeclineForm(forms.Form):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -82,17 +81,6 @@ def carrier_pledge(view):
     return wrapper
 
 
-def _answer_or_error(request, pledge: Pledge, form, call):
-    try:
-        outcome = call()
-    except PledgeError as exc:
-        form.add_error(None, exc.message)
-        return None
-    if outcome.already:
-        messages.info(request, _("Bản cam kết đã được trả lời trước đó; không ký lại."))
-    return redirect("pledges:pledge", public_id=pledge.public_id)
-
-
 @carrier_pledge
 def pledge_detail(request, pledge: Pledge):
     context = {
@@ -104,110 +92,91 @@ def pledge_detail(request, pledge: Pledge):
     return render(request, "pledges/carrier/pledge.html", context)
 
 
-def _pending_or_redirect(request, pledge: Pledge):
-    if pledge.status != Pledge.Status.PENDING or not invitations.campaign_open(pledge):
-        messages.info(request, _("Bản cam kết không còn chờ ký."))
-        return redirect("pledges:pledge", public_id=pledge.public_id)
-    return None
+def pending_pledge(view):
+    """`carrier_pledge` for a page that answers the pledge: once it is no longer pending, back to the pledge."""
+
+    @carrier_pledge
+    @wraps(view)
+    def wrapper(request, pledge: Pledge, *args, **kwargs):
+        if pledge.status != Pledge.Status.PENDING or not invitations.campaign_open(pledge):
+            messages.info(request, _("Bản cam kết không còn chờ ký."))
+            return redirect("pledges:pledge", public_id=pledge.public_id)
+        return view(request, pledge, *args, **kwargs)
+
+    return wrapper
 
 
-@carrier_pledge
-def sign_simple(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
-    form = SimpleSignForm(initial={"typed_name": ""})
-    if request.method == "POST":
-        if request.POST.get("action") == "send":
-            try:
-                send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client=client_address(request))
-                messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
-            except PledgeError as exc:
-                messages.error(request, exc.message)
-            form = SimpleSignForm(initial={"typed_name": request.POST.get("typed_name", "")})
-        else:
-            form = SimpleSignForm(request.POST)
-            if form.is_valid():
-                response = _answer_or_error(
-                    request,
-                    pledge,
-                    form,
-                    lambda: answers.sign_simple(
-                        pledge=pledge,
-                        typed_name=form.cleaned_data["typed_name"],
-                        signature_png=form.cleaned_data["signature"],
-                        code=form.cleaned_data["code"],
-                        user=request.user,
-                        client=client_address(request),
-                    ),
-                )
-                if response is not None:
-                    return response
-    return render(request, "pledges/carrier/sign_simple.html", {"pledge": pledge, "form": form})
-
-
-@carrier_pledge
-def sign_pkcs12(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
-    form = Pkcs12Form(request.POST or None, request.FILES or None)
+def _answer_page(request, pledge: Pledge, form, template: str, answer, arguments):
+    """One way of answering: on a valid POST the service `answer` (with what `arguments` takes from the form),
+    then back to the pledge; a refusal is shown on the form."""
     if request.method == "POST" and form.is_valid():
-        response = _answer_or_error(
-            request,
-            pledge,
-            form,
-            lambda: answers.sign_with_pkcs12(
-                pledge=pledge,
-                pkcs12=form.cleaned_data["certificate"].read(64 * 1024 + 1),
-                password=form.cleaned_data["password"],
-                user=request.user,
-                client=client_address(request),
-            ),
-        )
-        if response is not None:
-            return response
-    return render(request, "pledges/carrier/sign_pkcs12.html", {"pledge": pledge, "form": form})
-
-
-@carrier_pledge
-def upload_signed(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["signed_pdf"]
-        if upload.size > settings.VANTHU_MAX_UPLOAD_BYTES:
-            form.add_error("signed_pdf", _("Tệp quá lớn."))
-        else:
-            response = _answer_or_error(
-                request,
-                pledge,
-                form,
-                lambda: answers.accept_upload(
-                    pledge=pledge, data=upload.read(), user=request.user, client=client_address(request)
-                ),
+        try:
+            outcome = answer(
+                pledge=pledge, user=request.user, client=client_address(request), **arguments(form.cleaned_data)
             )
-            if response is not None:
-                return response
-    return render(request, "pledges/carrier/upload.html", {"pledge": pledge, "form": form})
+        except PledgeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if outcome.already:
+                messages.info(request, _("Bản cam kết đã được trả lời trước đó; không ký lại."))
+            return redirect("pledges:pledge", public_id=pledge.public_id)
+    return render(request, template, {"pledge": pledge, "form": form})
 
 
-@carrier_pledge
+@pending_pledge
+def sign_simple(request, pledge: Pledge):
+    if request.method != "POST":
+        form = SimpleSignForm(initial={"typed_name": ""})
+    elif request.POST.get("action") == "send":
+        try:
+            send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client=client_address(request))
+            messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
+        except PledgeError as exc:
+            messages.error(request, exc.message)
+        form = SimpleSignForm(initial={"typed_name": request.POST.get("typed_name", "")})
+    else:
+        form = SimpleSignForm(request.POST)
+    return _answer_page(
+        request,
+        pledge,
+        form,
+        "pledges/carrier/sign_simple.html",
+        answers.sign_simple,
+        lambda data: {"typed_name": data["typed_name"], "signature_png": data["signature"], "code": data["code"]},
+    )
+
+
+@pending_pledge
+def sign_pkcs12(request, pledge: Pledge):
+    form = Pkcs12Form(request.POST or None, request.FILES or None)
+
+    def certificate(data):
+        # read up to one byte past the service's limit, so that a larger file is refused, not cut
+        return {"pkcs12": data["certificate"].read(64 * 1024 + 1), "password": data["password"]}
+
+    return _answer_page(
+        request, pledge, form, "pledges/carrier/sign_pkcs12.html", answers.sign_with_pkcs12, certificate
+    )
+
+
+@pending_pledge
+def upload_signed(request, pledge: Pledge):
+    form = UploadForm(request.POST or None, request.FILES or None)
+
+    def signed(data):
+        return {"data": data["signed_pdf"].read()}
+
+    return _answer_page(request, pledge, form, "pledges/carrier/upload.html", answers.accept_upload, signed)
+
+
+@pending_pledge
 def decline(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
     form = DeclineForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        response = _answer_or_error(
-            request,
-            pledge,
-            form,
-            lambda: answers.decline(
-                pledge=pledge, reason=form.cleaned_data["reason"], user=request.user, client=client_address(request)
-            ),
-        )
-        if response is not None:
-            return response
-    return render(request, "pledges/carrier/decline.html", {"pledge": pledge, "form": form})
+
+    def reason(data):
+        return {"reason": data["reason"]}
+
+    return _answer_page(request, pledge, form, "pledges/carrier/decline.html", answers.decline, reason)
 
 
 @carrier_pledge

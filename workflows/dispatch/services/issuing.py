@@ -32,6 +32,8 @@ from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchProcess, DispatchRevision, ExternalSignature, Stage
 from workflows.dispatch.services.documents import recipient_lines, render, store_revision, user_label
 
+FINAL, SIGNED, SEALED = DispatchRevision.Kind.FINAL, DispatchRevision.Kind.SIGNED, DispatchRevision.Kind.SEALED
+
 
 def lock_process(process: DispatchProcess) -> DispatchProcess:
     return DispatchProcess.objects.select_for_update().get(pk=process.pk)
@@ -53,13 +55,23 @@ def _signing_refusals() -> Iterator[None]:
         raise DispatchError(exc.user_message or _("Không ký được văn bản."), detail=str(exc)) from exc
 
 
-def _lock_for_signature(
-    process: DispatchProcess, *, adds: str, signs: str
-) -> tuple[DispatchProcess, DispatchRevision | None, DispatchRevision | None]:
-    """Lock the process; return it, the revision of kind `adds` if this step already ran (a repeated submit),
-    and the latest revision of kind `signs`, the one the step signs."""
-    locked = lock_process(process)
-    return locked, locked.latest_revision(adds), locked.latest_revision(signs)
+@contextmanager
+def _signature_step(
+    process: DispatchProcess, user: User, step: str
+) -> Iterator[tuple[DispatchProcess, DispatchRevision | None, DispatchRevision]]:
+    """The leader's signature ("sign") or the seal ("seal"), failures recorded, in one transaction holding the
+    process lock; yields the locked process, the revision this step made if it already ran (a repeated submit),
+    and the latest revision it signs."""
+    if step == "sign":
+        adds, signs, missing = SIGNED, FINAL, _("Văn bản chưa được cấp số.")
+    else:
+        adds, signs, missing = SEALED, SIGNED, _("Lãnh đạo chưa ký văn bản này.")
+    with _failure_recorded(process, user, step), transaction.atomic():
+        locked = lock_process(process)
+        done, base = locked.latest_revision(adds), locked.latest_revision(signs)
+        if done is None and base is None:
+            raise DispatchError(missing)
+        yield locked, done, base
 
 
 @contextmanager
@@ -146,9 +158,6 @@ def seal_box(box: Sequence[float]) -> tuple[float, float, float, float]:
     return (centre - side / 2, y1, centre + side / 2, y2)
 
 
-FINAL, SIGNED, SEALED = DispatchRevision.Kind.FINAL, DispatchRevision.Kind.SIGNED, DispatchRevision.Kind.SEALED
-
-
 def _record_signature(
     locked: DispatchProcess, process: DispatchProcess, *, user, base: DispatchRevision, pdf: bytes, step: str
 ) -> DispatchRevision:
@@ -182,12 +191,9 @@ def sign_dispatch(
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
     kind, _sep, ref = (method or "").partition(":")
-    with _failure_recorded(process, user, "sign"), transaction.atomic():
-        locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
+    with _signature_step(process, user, "sign") as (locked, done, base):
         if done is not None:
             return done
-        if base is None:
-            raise DispatchError(_("Văn bản chưa được cấp số."))
         with _signing_refusals():
             [signed] = personal.sign_batch(
                 [
@@ -244,8 +250,7 @@ def finish_external_signing(
 ) -> DispatchRevision:
     if external.created_by_id != user.pk or external.process_id != process.pk or external.finished_at:
         raise DispatchError(_("Phiên ký không hợp lệ hoặc đã kết thúc."))
-    with _failure_recorded(process, user, "sign"), transaction.atomic():
-        locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
+    with _signature_step(process, user, "sign") as (locked, done, base):
         if done is not None:
             return done
         with _signing_refusals():
@@ -257,12 +262,9 @@ def finish_external_signing(
 
 def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
     """The organisation's signature with the seal image (PAdES B-LT) over the leader's signature."""
-    with _failure_recorded(process, user, "seal"), transaction.atomic():
-        locked, done, base = _lock_for_signature(process, adds=SEALED, signs=SIGNED)
+    with _signature_step(process, user, "seal") as (locked, done, base):
         if done is not None:
             return done
-        if base is None:
-            raise DispatchError(_("Lãnh đạo chưa ký văn bản này."))
         with _signing_refusals():
             sealed = sign_pdf(
                 base.pdf.read(),
@@ -276,6 +278,7 @@ def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
         record_issued_revision(
             code=locked.verification_code,
             pdf=sealed,
+            file_name=revision.pdf.file.name,
             number=locked.number,
             subject=locked.subject,
             issuer=organisation_info()["agency"],
