@@ -9,6 +9,7 @@ from django.db import connection
 
 from core.roles import Role, sync_role_permissions
 from tests import factories
+from tests.auth_support import VerifiedClient
 from tests.factories import UserFactory
 
 # signing keys and a sample PDF for any app's tests (signing_pki, signing_keys)
@@ -23,6 +24,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login passes the second factor too (tests.auth_support)."""
+    return VerifiedClient()
 
 
 @pytest.fixture
