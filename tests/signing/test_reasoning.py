@@ -105,7 +105,7 @@ def test_verify_pdf_json_has_path_verdict_time_and_evidence(signed_bt, tmp_path)
     with pytest.raises(SystemExit):
         call_command("verify_pdf", str(path), "--json", "--language", "en", stdout=out)
     sig = json.loads(out.getvalue())["signatures"][0]
-    assert sig["certification_path"][-1]["position_label"] == "Trust anchor"
+    assert sig["certification_path"][-1]["position_label"] == "Trust root"
     assert sig["time_evidence"][0]["label"].startswith("Signature timestamp: ")
 
 
@@ -145,4 +145,4 @@ def test_english_page_explains_in_english(client, signing_pki, expired_after_sig
     assert "valid at the claimed signing time" in html and "no proof of time" in html
     assert "Certification path" in html and "còn hiệu lực" not in html
     html = _upload(client, signed_bt, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Signature timestamp: " in html and "Trust anchor" in html
+    assert "Signature timestamp: " in html and "Trust root" in html
