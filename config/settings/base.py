@@ -287,6 +287,9 @@ SIGNING_DEV_AGENCY_NAME = env("SIGNING_DEV_AGENCY_NAME", default="SỞ THÔNG TI
 SIGNING_DEV_AGENCY_TAX_CODE = env("SIGNING_DEV_AGENCY_TAX_CODE", default="4900123456")
 # the demo leaders' signing PIN (their dev keys are enrolled under it; the dev PKI is refused in production)
 SIGNING_DEV_SIGNING_PIN = env("SIGNING_DEV_SIGNING_PIN", default="ky-so-2026")
+# development only: `pki_init` also puts the seal's key in a SoftHSM2 token (record `org-seal-token`, PIN in a
+# secret file); SOFTHSM2_CONF must be set before the module is first loaded (config.settings.dev does it)
+SIGNING_DEV_SEAL_TOKEN = env.bool("SIGNING_DEV_SEAL_TOKEN", default=False)
 SIGNING_STAMP_FONT = env(
     "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 )
