@@ -46,18 +46,24 @@ def invitation(request, token: str):
     except PledgeError as exc:
         return render(request, "pledges/carrier/link_error.html", {"message": exc.message}, status=410)
     form = OtpForm()
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "send":
+        # A refusal (too soon, too many) is a message on the page: the code form was not submitted.
         try:
-            if request.POST.get("action") == "send":
-                send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, client=client_address(request))
-                messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
-                return redirect("pledges:invitation", token=token)
-            form = OtpForm(request.POST)
-            if form.is_valid():
-                pledge = invitations.verify_access(request=request, pledge=pledge, code=form.cleaned_data["code"])
-                return redirect("pledges:pledge", public_id=pledge.public_id)
+            send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, client=client_address(request))
         except PledgeError as exc:
-            form.add_error(None, exc.message)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
+        return redirect("pledges:invitation", token=token)
+    if request.method == "POST":
+        form = OtpForm(request.POST)
+        if form.is_valid():
+            try:
+                pledge = invitations.verify_access(request=request, pledge=pledge, code=form.cleaned_data["code"])
+            except PledgeError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("pledges:pledge", public_id=pledge.public_id)
     context = {
         "pledge": pledge,
         "form": form,
@@ -102,6 +108,14 @@ def pledge_detail(request, pledge: Pledge):
         "can_answer": pledge.status == Pledge.Status.PENDING and invitations.campaign_open(pledge),
     }
     return render(request, "pledges/carrier/pledge.html", context)
+
+
+def _submitted(request) -> tuple:
+    """A form's data and files: bound on every POST, an empty one included (`request.POST or None` would leave
+    an empty submit unbound, so it would fail silently instead of saying which field is missing)."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
 
 
 def _pending_or_redirect(request, pledge: Pledge):
@@ -149,7 +163,7 @@ def sign_simple(request, pledge: Pledge):
 def sign_pkcs12(request, pledge: Pledge):
     if (response := _pending_or_redirect(request, pledge)) is not None:
         return response
-    form = Pkcs12Form(request.POST or None, request.FILES or None)
+    form = Pkcs12Form(*_submitted(request))
     if request.method == "POST" and form.is_valid():
         response = _answer_or_error(
             request,
@@ -172,7 +186,7 @@ def sign_pkcs12(request, pledge: Pledge):
 def upload_signed(request, pledge: Pledge):
     if (response := _pending_or_redirect(request, pledge)) is not None:
         return response
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(*_submitted(request))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["signed_pdf"]
         if upload.size > settings.VANTHU_MAX_UPLOAD_BYTES:
@@ -195,7 +209,7 @@ def upload_signed(request, pledge: Pledge):
 def decline(request, pledge: Pledge):
     if (response := _pending_or_redirect(request, pledge)) is not None:
         return response
-    form = DeclineForm(request.POST or None)
+    form = DeclineForm(*_submitted(request))
     if request.method == "POST" and form.is_valid():
         response = _answer_or_error(
             request,
@@ -214,7 +228,7 @@ def decline(request, pledge: Pledge):
 def correction(request, pledge: Pledge):
     carrier = pledge.carrier
     initial = {f: getattr(carrier, f) for f in registry.FIELDS if f != "kind"}
-    form = CorrectionForm(request.POST or None, initial=initial)
+    form = CorrectionForm(*_submitted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         note = data.pop("note", "")
@@ -327,7 +341,7 @@ def export_carriers(request, fmt: str):
 @login_required
 @permission_required("pledges.add_campaign", raise_exception=True)
 def campaign_create(request):
-    form = CampaignForm(request.POST or None, initial={"pledge_body": default_pledge_body()})
+    form = CampaignForm(*_submitted(request), initial={"pledge_body": default_pledge_body()})
     if request.method == "POST" and form.is_valid():
         campaign = form.save(commit=False)
         campaign.created_by = request.user
@@ -345,7 +359,7 @@ def campaign_edit(request, slug: str):
     if campaign.status != Campaign.Status.DRAFT:
         messages.error(request, _("Chỉ sửa được chiến dịch chưa bắt đầu."))
         return redirect("pledges:dashboard", slug=slug)
-    form = CampaignForm(request.POST or None, instance=campaign)
+    form = CampaignForm(*_submitted(request), instance=campaign)
     if request.method == "POST" and form.is_valid():
         form.save()
         return redirect("pledges:dashboard", slug=campaign.slug)
