@@ -12,6 +12,7 @@ from core.types import User
 from templates_docs.errors import DocumentError
 from templates_docs.names import agency_in_text
 from templates_docs.services import render_document
+from templates_docs.spreadsheets import append_row
 from workflows.pledges import selectors
 from workflows.pledges.models import Campaign, Pledge
 
@@ -27,22 +28,23 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Tổng hợp"
-    summary.append([campaign.title])
+    append_row(summary, [campaign.title])
     summary["A1"].font = Font(bold=True, size=13)
-    summary.append([])
+    append_row(summary, [])
     header = ["", "Đã ký", "Chờ ký", "Từ chối", "Không gửi được thư", "Tổng"]
     for title, rows in (
         ("Theo huyện/thành phố", selectors.breakdown_by_district(campaign)),
         ("Theo loại", selectors.breakdown_by_kind(campaign)),
     ):
-        summary.append([title])
+        append_row(summary, [title])
         summary.cell(summary.max_row, 1).font = Font(bold=True)
-        summary.append(header)
+        append_row(summary, header)
         for r in rows:
-            summary.append([r.label, r.signed, r.pending, r.declined, r.bounced, r.total])
-        summary.append([])
+            append_row(summary, [r.label, r.signed, r.pending, r.declined, r.bounced, r.total])
+        append_row(summary, [])
     detail = workbook.create_sheet("Chi tiết")
-    detail.append(
+    append_row(
+        detail,
         [
             "Tên",
             "Loại",
@@ -53,10 +55,11 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
             "Thời điểm ký",
             "Sở xác nhận",
             "Lý do từ chối",
-        ]
+        ],
     )
     for p in campaign.pledges.select_related("carrier").order_by("carrier__district", "carrier__name"):
-        detail.append(
+        append_row(
+            detail,
             [
                 p.carrier.name,
                 p.carrier.get_kind_display(),
@@ -67,7 +70,7 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
                 timezone.localtime(p.signed_at).strftime("%d/%m/%Y %H:%M") if p.signed_at else "",
                 timezone.localtime(p.countersigned_at).strftime("%d/%m/%Y %H:%M") if p.countersigned_at else "",
                 p.declined_reason,
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -8,12 +8,13 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.audit import log_action
+from core.downloads import file_response
 from core.files import store_file
 from core.models import StoredFile
 from workflows.pledges import registry, reports, selectors
@@ -244,11 +245,10 @@ def correction(request, pledge: Pledge):
     return render(request, "pledges/carrier/correction.html", {"pledge": pledge, "form": form})
 
 
-def _pdf_response(stored: StoredFile | None, filename: str, *, inline: bool = False):
+def _pdf_response(stored: StoredFile | None, filename: str):
     if stored is None:
         raise Http404(_("Tệp chưa có."))
-    response = FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=not inline)
-    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response = file_response(stored.file.open("rb"), filename=filename, content_type="application/pdf")
     response["X-Content-SHA256"] = stored.sha256
     return response
 
@@ -256,7 +256,7 @@ def _pdf_response(stored: StoredFile | None, filename: str, *, inline: bool = Fa
 @carrier_pledge
 def download(request, pledge: Pledge, kind: str):
     if kind == "ban-cam-ket":
-        return _pdf_response(pledge.issued_pdf, f"ban-cam-ket-{pledge.public_id}.pdf", inline="xem" in request.GET)
+        return _pdf_response(pledge.issued_pdf, f"ban-cam-ket-{pledge.public_id}.pdf")
     if kind == "da-ky":
         stored = pledge.countersigned_pdf or pledge.signed_pdf
         return _pdf_response(stored, f"ban-cam-ket-da-ky-{pledge.public_id}.pdf")
@@ -331,11 +331,11 @@ def import_carriers(request):
 def export_carriers(request, fmt: str):
     if fmt == "xlsx":
         data, content_type = registry.export_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
+    elif fmt == "csv":
         data, content_type = registry.export_csv(), "text/csv; charset=utf-8"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="danh-sach-doanh-nghiep.{fmt}"'
-    return response
+    else:
+        raise Http404
+    return file_response(data, filename=f"danh-sach-doanh-nghiep.{fmt}", content_type=content_type)
 
 
 @login_required
@@ -501,7 +501,6 @@ def campaign_export(request, slug: str, fmt: str):
         filename = f"bao-cao-{campaign.slug}.{fmt}"
     else:
         raise Http404
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = file_response(data, filename=filename, content_type=content_type)
     response["X-Content-SHA256"] = hashlib.sha256(data).hexdigest()
     return response

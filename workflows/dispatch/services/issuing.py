@@ -30,6 +30,7 @@ from templates_docs.services import register_outgoing
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchProcess, DispatchRevision, ExternalSignature, Stage
 from workflows.dispatch.services.documents import recipient_lines, render, store_revision, user_label
+from workflows.dispatch.services.steps import require_step
 
 
 def lock_process(process: DispatchProcess) -> DispatchProcess:
@@ -90,6 +91,7 @@ def number_dispatch(
             existing = locked.latest_revision(DispatchRevision.Kind.FINAL)
             if existing is not None:
                 return existing
+        require_step(locked, user, stages=(Stage.NUMBERING,), permission="can_number_dispatchprocess")
         issued = issued_date or timezone.localdate()
         org = organisation_info()
         entry = register_outgoing(
@@ -174,6 +176,7 @@ def sign_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
         locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
         if done is not None:
             return done
+        require_step(locked, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
         if base is None:
             raise DispatchError(_("Văn bản chưa được cấp số."))
         key_id = key_id_for_user(user)
@@ -195,6 +198,7 @@ def prepare_external_signing(*, process: DispatchProcess, user: User, certificat
     """Two-step signing for a key on a token: prepare the PDF and return what the token must sign."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
+    require_step(process, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
     base = process.latest_revision(FINAL)
     if base is None:
         raise DispatchError(_("Văn bản chưa được cấp số."))
@@ -230,6 +234,7 @@ def finish_external_signing(
         locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
         if done is not None:
             return done
+        require_step(locked, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
         with _signing_refusals():
             signed = finish_external_signature(state=external.state, signature_value=signature_value)
         external.finished_at = timezone.now()
@@ -243,6 +248,7 @@ def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
         locked, done, base = _lock_for_signature(process, adds=SEALED, signs=SIGNED)
         if done is not None:
             return done
+        require_step(locked, user, stages=(Stage.SEALING,), permission="can_seal_dispatchprocess")
         if base is None:
             raise DispatchError(_("Lãnh đạo chưa ký văn bản này."))
         with _signing_refusals():
