@@ -14,6 +14,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("tai-khoan/", include("core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("workflow/", workflow_site.urls),
     path("van-ban/", include("templates_docs.urls")),

@@ -45,6 +45,8 @@ _PLEDGES_RUN = [
 # templates_docs: the outgoing register (sổ văn bản đi) and the DOCX template versions.
 _REGISTER = ["templates_docs.view_outgoing_register"]
 _TEMPLATES_ADMIN = ["templates_docs.view_templateversion", "templates_docs.change_templateversion"]
+# signing: the trust store (national roots and CA intermediates) in the admin.
+_TRUST_STORE_ADMIN = ["signing.view_trustedcertificate", "signing.change_trustedcertificate"]
 
 # Each app adds the permissions its steps need under the roles that perform them.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -84,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auth.change_user",
         "auth.view_user",
         *_TEMPLATES_ADMIN,
+        *_TRUST_STORE_ADMIN,
     ],
 }
 

@@ -1,9 +1,14 @@
 """Remote signing through the Cloud Signature Consortium (CSC) API with pyHanko's `CSCSigner`. Free of Django.
 
 The key stays with the provider; the signer authorises each signature, or one batch of N signatures, with their
-own PIN/OTP (`credentials/authorize` → SAD), and the provider signs the hashes (`signatures/signHash`). pyHanko's
-CSC signer speaks CSC API v1.0.4.0 (`/csc/v1/...`), and so does this module; the SAD is always bound to the
-hashes it authorises (`hash` + `numSignatures`), so a SAD can sign nothing else.
+own PIN/OTP (`credentials/authorize` → SAD), and the provider signs the hashes (`signatures/signHash`). The SAD
+is always bound to the hashes it authorises (SCAL 2), so a SAD can sign nothing else.
+
+Two versions of the API, chosen by `CscProvider.api_version` ("v1", "v2", or "auto": `info` of v2, else v1):
+- v1.0.4.0 (`/csc/v1/...`), what pyHanko's `CSCSigner` speaks: `hash`, `hashAlgo`, `PIN`/`OTP`, `authMode`;
+- v2.0.0.2 (`/csc/v2/...`): `hashes`, `hashAlgorithmOID`, `authData: [{id, value}]`, `auth: {mode, objects}`,
+  `credentials/list` with `credentialInfo` (no `credentials/info` per credential), `operationMode: "S"`.
+pyHanko still computes the hashes, picks the mechanism and embeds the signatures; only the JSON differs.
 
 Every failure is one of `signing.errors` (Vietnamese `user_message`), raised before any document is returned:
 a batch is signed whole or not at all.
@@ -55,7 +60,7 @@ class CscProvider:
 
     name: str  # stored with each enrolled credential, e.g. "vnpt-smartca"
     label: str  # shown to users, e.g. "VNPT SmartCA"
-    base_url: str  # the part before /csc/v1/...
+    base_url: str  # the part before /csc/v1/... or /csc/v2/...
     auth: str = "none"  # none | bearer | client_credentials
     token: str = ""  # auth=bearer
     token_url: str = ""  # auth=client_credentials; default <base_url>/oauth2/token
@@ -63,10 +68,14 @@ class CscProvider:
     client_secret: str = ""
     timeout: float = 10.0  # seconds per API call (connect + answer)
     sign_timeout: float = 120.0  # signatures/signHash (some providers wait for the signer's phone)
-    api_version: str = "v1"
+    api_version: str = "auto"  # v1 | v2 | auto (v2 when the provider's /csc/v2/info answers, else v1)
 
-    def url(self, endpoint: str) -> str:
-        return f"{self.base_url.rstrip('/')}/csc/{self.api_version}/{endpoint}"
+    def url(self, endpoint: str, version: str) -> str:
+        return f"{self.base_url.rstrip('/')}/csc/{version}/{endpoint}"
+
+
+API_VERSIONS = ("v1", "v2")
+_resolved_versions: dict[str, str] = {}  # base URL -> the version its info answered (auto), for this process
 
 
 @dataclass(frozen=True)
@@ -113,8 +122,18 @@ def _presence(value) -> bool:
     return isinstance(value, dict) and str(value.get("presence", "false")).lower() == "true"
 
 
+def _auth_objects(data: dict) -> tuple[str, bool, bool]:
+    """(mode, needs PIN, needs OTP) from a v2 `auth` object or the v1 `authMode`/`PIN`/`OTP` fields."""
+    auth = data.get("auth")
+    if isinstance(auth, dict):  # v2
+        ids = {str(o.get("id", "")).upper() for o in auth.get("objects") or [] if isinstance(o, dict)}
+        return str(auth.get("mode", "implicit")), "PIN" in ids, "OTP" in ids
+    return str(data.get("authMode", "implicit")), _presence(data.get("PIN")), _presence(data.get("OTP"))
+
+
 def _credential(credential_id: str, data: dict) -> CscCredential:
     try:
+        mode, needs_pin, needs_otp = _auth_objects(data)
         certs = [base64.b64decode(c) for c in data["cert"]["certificates"]]
         ax509.Certificate.load(certs[0]).native  # noqa: B018 - parse now: a broken answer fails here
         key = data["key"]
@@ -128,27 +147,46 @@ def _credential(credential_id: str, data: dict) -> CscCredential:
             algorithms=names,
             key_algorithm=f"{kind} {length}".strip(),
             status=str(key.get("status", "enabled")),
-            auth_mode=str(data.get("authMode", "implicit")),
-            needs_pin=_presence(data.get("PIN")),
-            needs_otp=_presence(data.get("OTP")),
+            auth_mode=mode,
+            needs_pin=needs_pin,
+            needs_otp=needs_otp,
             scal=int(data.get("SCAL", 1)),
             multisign=max(1, int(data.get("multisign", 1))),
             raw=data,
         )
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise RemoteSigningError(
-            f"unusable credentials/info answer for {credential_id}: {type(exc).__name__}: {exc}",
+            f"unusable credential info for {credential_id}: {type(exc).__name__}: {exc}",
             user_message="Nhà cung cấp ký số từ xa trả lời thông tin chứng thư số không hợp lệ.",
         ) from exc
 
 
 class _Client:
-    """One provider session: the service token, JSON calls, provider errors turned into ours."""
+    """One provider session: the API version, the service token, JSON calls, provider errors turned into ours."""
 
     def __init__(self, session: aiohttp.ClientSession, provider: CscProvider):
         self.session = session
         self.provider = provider
         self._token: str | None = provider.token if provider.auth == "bearer" else None
+        self.version = provider.api_version if provider.api_version in API_VERSIONS else ""
+
+    async def resolve_version(self) -> str:
+        """v1 or v2: as configured, or (auto) v2 when the provider's `/csc/v2/info` says it speaks 2.x."""
+        if not self.version:
+            self.version = _resolved_versions.get(self.provider.base_url) or await self._probe_version()
+            _resolved_versions[self.provider.base_url] = self.version
+        return self.version
+
+    async def _probe_version(self) -> str:
+        try:
+            info = await self._send(
+                self.provider.url("info", "v2"), json_body={}, timeout=self.provider.timeout, what="v2 info"
+            )
+        except (ProviderUnavailable, AuthorizationRefused):
+            raise
+        except SigningError:  # 404 / 400: no v2 here
+            return "v1"
+        return "v2" if str(info.get("specs", "")).startswith("2") else "v1"
 
     async def headers(self) -> dict[str, str]:
         if self.provider.auth == "client_credentials" and self._token is None:
@@ -166,8 +204,9 @@ class _Client:
         return str(token)
 
     async def call(self, endpoint: str, body: dict, *, timeout: float | None = None) -> dict:
+        version = await self.resolve_version()
         return await self._send(
-            self.provider.url(endpoint),
+            self.provider.url(endpoint, version),
             json_body=body,
             headers=await self.headers(),
             timeout=timeout or self.provider.timeout,
@@ -199,15 +238,43 @@ class _Client:
         body = {"credentialID": credential_id, "certificates": "chain", "certInfo": False, "authInfo": True}
         return _credential(credential_id, await self.call("credentials/info", body))
 
-    async def credential_ids(self, user_ref: str) -> list[str]:
+    async def credentials(self, user_ref: str) -> list[CscCredential]:
+        """The signer's credentials: v2 lists them with their info in one call; v1 needs info per credential."""
         body: dict = {"maxResults": 100}
         if user_ref:
             body["userID"] = user_ref
+        if await self.resolve_version() == "v2":
+            body.update(credentialInfo=True, certificates="chain", certInfo=False, authInfo=True)
         data = await self.call("credentials/list", body)
         ids = data.get("credentialIDs")
         if not isinstance(ids, list):
             raise RemoteSigningError("credentials/list answered without credentialIDs")
-        return [str(i) for i in ids]
+        infos = data.get("credentialInfos")
+        if isinstance(infos, list) and len(infos) == len(ids):
+            return [_credential(str(info.get("credentialID", cid)), info) for cid, info in zip(ids, infos, strict=True)]
+        return [await self.credential(str(cid)) for cid in ids]
+
+    def authorize_body(self, credential_id: str, hash_b64s: list[str], digest_algorithm: str, *, pin, otp, description):
+        """`credentials/authorize` for exactly these hashes (v2 body; the v1 one comes from pyHanko's helper)."""
+        body: dict = {
+            "credentialID": credential_id,
+            "numSignatures": len(hash_b64s),
+            "hashes": hash_b64s,
+            "hashAlgorithmOID": algos.DigestAlgorithmId(digest_algorithm).dotted,
+        }
+        auth_data = [{"id": key, "value": value} for key, value in (("PIN", pin), ("OTP", otp)) if value]
+        if auth_data:
+            body["authData"] = auth_data
+        if description:
+            body["description"] = description
+        return body
+
+
+def _v2_sign_hash_body(v1: dict) -> dict:
+    """pyHanko's v1 `signatures/signHash` request with the v2 names (`hashes`, `hashAlgorithmOID`)."""
+    body = {k: v for k, v in v1.items() if k not in ("hash", "hashAlgo")}
+    body.update(hashes=v1["hash"], hashAlgorithmOID=v1["hashAlgo"], operationMode="S")
+    return body
 
 
 def _provider_error(what: str, status: int, data: dict, text: str) -> SigningError:
@@ -245,18 +312,29 @@ class _PinAuthorization(CSCAuthorizationManager):
         self.pin = pin
         self.otp = otp
         self.description = description
+        self.digest_algorithm = "sha256"  # set by the signer for its batch before it asks
         self.calls = 0
 
     async def authorize_signature(self, hash_b64s: list[str]) -> CSCAuthorizationInfo:
         self.calls += 1
         if self.calls > 1:  # an OTP works once; a batch is one authorisation
             raise RemoteSigningError("a second authorisation was requested within one batch")
-        body = self.format_csc_auth_request(
-            pin=self.pin or None,
-            otp=self.otp or None,
-            hash_b64s=hash_b64s,
-            description=self.description[:500] or None,
-        )
+        if await self.client.resolve_version() == "v2":
+            body = self.client.authorize_body(
+                self.csc_session_info.credential_id,
+                hash_b64s,
+                self.digest_algorithm,
+                pin=self.pin,
+                otp=self.otp,
+                description=self.description[:500],
+            )
+        else:
+            body = self.format_csc_auth_request(
+                pin=self.pin or None,
+                otp=self.otp or None,
+                hash_b64s=hash_b64s,
+                description=self.description[:500] or None,
+            )
         data = await self.client.call("credentials/authorize", body)
         return self.parse_csc_auth_response(data)
 
@@ -276,7 +354,10 @@ class _RemoteSigner(ParsedAttributesMixin, CSCSigner):
 
     async def _do_commit(self, batch) -> None:
         try:
+            self.auth_manager.digest_algorithm = batch.md_algorithm
             request = await self.format_csc_signing_req(batch.b64_hashes, batch.md_algorithm)
+            if await self.client.resolve_version() == "v2":
+                request = _v2_sign_hash_body(request)
             data = await self.client.call("signatures/signHash", request, timeout=self.client.provider.sign_timeout)
             values = data.get("signatures")
             if not isinstance(values, list) or len(values) != len(batch.b64_hashes):
@@ -299,8 +380,7 @@ def _session() -> aiohttp.ClientSession:
 
 async def _list_async(provider: CscProvider, user_ref: str) -> list[CscCredential]:
     async with _session() as session:
-        client = _Client(session, provider)
-        return [await client.credential(cid) for cid in await client.credential_ids(user_ref)]
+        return await _Client(session, provider).credentials(user_ref)
 
 
 async def _fetch_async(provider: CscProvider, credential_id: str) -> CscCredential:
@@ -309,7 +389,7 @@ async def _fetch_async(provider: CscProvider, credential_id: str) -> CscCredenti
 
 
 def list_credentials(provider: CscProvider, *, user_ref: str) -> list[CscCredential]:
-    """`credentials/list` for the signer `user_ref` (their id at the provider), then `credentials/info` each."""
+    """`credentials/list` for the signer `user_ref` (their id at the provider), with each credential's info."""
     return engine.run_sync(lambda: _list_async(provider, user_ref))
 
 

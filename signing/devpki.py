@@ -149,6 +149,7 @@ class DevPki:
         path_length: int | None = None,
         eku: list | None = None,
         key_usage: str = "sign",
+        not_after: dt.datetime | None = None,
     ) -> x509.Certificate:
         now = _now()
         if issuer is None:
@@ -163,7 +164,7 @@ class DevPki:
             .public_key(public_key)
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + VALIDITY)
+            .not_valid_after(not_after or now + VALIDITY)
             .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(aki_key), critical=False)
@@ -266,14 +267,17 @@ class DevPki:
         email: str = "",
         issuer: str = "root",
         password: bytes | None = None,
+        not_after: dt.datetime | None = None,
     ) -> tuple[bytes, bytes]:
-        """A fresh key and certificate under `issuer`, as (PKCS#12 bytes, password); chain included."""
+        """A fresh key and certificate under `issuer`, as (PKCS#12 bytes, password); chain included.
+        `not_after` shortens its life (tests of certificates that expire after signing)."""
         key = _new_key()
         cert = self._issue(
             subject=_name(common_name, organisation=organisation, uid=uid, email=email),
             public_key=key.public_key(),
             issuer=issuer,
             eku=[ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.CLIENT_AUTH],
+            not_after=not_after,
         )
         chain = [self.load_cert(issuer)] + ([self.load_cert("root")] if issuer != "root" else [])
         password = password or secrets.token_urlsafe(18).encode()

@@ -18,3 +18,14 @@ class VerifyUploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("Tệp rỗng (0 byte)."))
         return upload
+
+
+class TrustBundleForm(forms.Form):
+    file = forms.FileField(
+        label=_("Gói chứng thư CA (.p7b, .cer, .crt, .pem, .der)"),
+        help_text=_(
+            "Tệp do rootca.gov.vn hoặc Ban Cơ yếu Chính phủ công bố. Chứng thư tự ký thành gốc tin cậy, các chứng "
+            "thư CA khác chỉ dùng để dựng chuỗi. So dấu vân tay SHA-256 với giá trị được công bố trước khi nhập."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".p7b,.p7c,.cer,.crt,.pem,.der"}),
+    )

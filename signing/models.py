@@ -125,3 +125,40 @@ class RemoteCredential(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.credential_id
+
+
+class TrustedCertificate(models.Model):
+    """One certificate of the trust store. Anchors (enabled roots) end certification paths; intermediates only
+    help build them, never vouch for anything themselves. Shipped entries come from `signing/trust/<bundle>/`
+    (`manage.py trust_store sync`), others from an administrator's import; an entry is disabled, never deleted,
+    so the audit log keeps pointing at it."""
+
+    class Role(models.TextChoices):
+        ANCHOR = "anchor", _("Gốc tin cậy")
+        INTERMEDIATE = "intermediate", _("Trung gian (chỉ để dựng chuỗi)")
+
+    sha256 = models.CharField(_("dấu vân tay SHA-256"), max_length=64, unique=True)
+    subject = models.CharField(_("chủ thể"), max_length=1000)
+    subject_cn = models.CharField(_("tên (CN)"), max_length=300)
+    issuer = models.CharField(_("tổ chức cấp"), max_length=1000)
+    serial = models.CharField(_("số hiệu"), max_length=100)
+    not_before = models.DateTimeField(_("hiệu lực từ"))
+    not_after = models.DateTimeField(_("hiệu lực đến"))
+    der = models.BinaryField(_("chứng thư (DER)"), editable=False)
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    source = models.CharField(_("nguồn"), max_length=300, help_text=_("vn/<tệp> (kèm dự án) hoặc tệp đã nhập"))
+    source_url = models.URLField(_("nơi công bố"), max_length=500, blank=True)
+    confidence = models.CharField(_("mức độ chắc chắn"), max_length=500, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    bundled = models.BooleanField(_("kèm theo dự án"), default=False)
+    enabled = models.BooleanField(_("đang dùng"), default=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("chứng thư trong kho tin cậy")
+        verbose_name_plural = _("kho chứng thư tin cậy")
+        ordering = ["role", "subject_cn", "not_after"]
+
+    def __str__(self) -> str:
+        return f"{self.subject_cn} ({self.sha256[:16]}…)"

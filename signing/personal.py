@@ -92,6 +92,7 @@ def csc_provider() -> csc.CscProvider | None:
         client_secret=secret,
         timeout=float(settings.SIGNING_CSC_TIMEOUT),
         sign_timeout=float(settings.SIGNING_CSC_SIGN_TIMEOUT),
+        api_version=settings.SIGNING_CSC_API_VERSION,
     )
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "sign_pdf_with_pkcs12",
     "signed_revision",
     "validate_pdf",
+    "validation_trust",
     "verification_url",
 ]
 
@@ -116,6 +117,26 @@ def configured_trust_roots() -> list[bytes]:
     if pki is not None:
         roots.append(pki.root_der())
     return roots
+
+
+def validation_trust() -> tuple[list[bytes], list[bytes], dict[str, str]]:
+    """(anchors, intermediates, labels by SHA-256) a validation uses by default: the trust store's enabled
+    entries, the `SIGNING_TRUST_ROOTS` files and, with the development settings only, the development root."""
+    from signing.trust.store import snapshot
+
+    snap = snapshot()
+    anchors = list(snap.anchors)
+    labels = dict(snap.labels)
+    for path in settings.SIGNING_TRUST_ROOTS:
+        for der in _read_cert_file(path):
+            anchors.append(der)
+            labels.setdefault(hashlib.sha256(der).hexdigest().upper(), Path(path).name)
+    pki = _dev_pki()
+    if pki is not None:
+        der = pki.root_der()
+        anchors.append(der)
+        labels[hashlib.sha256(der).hexdigest().upper()] = "development PKI"
+    return anchors, snap.intermediates, labels
 
 
 def _timestamper():
@@ -340,7 +361,7 @@ def validate_pdf(
 ) -> ValidationReport:
     """Validate every signature of `data`; never raises for bad input, never fetches a URL.
 
-    `trust_roots` (PEM or DER) replaces the configured roots when given. By default the work runs in a
+    `trust_roots` (PEM or DER) replaces the trust store and the configured roots when given. By default the work runs in a
     child process with memory and time limits (`SIGNING_VALIDATION_*` settings).
     """
     limit = max_bytes if max_bytes is not None else settings.VANTHU_MAX_UPLOAD_BYTES
@@ -349,8 +370,14 @@ def validate_pdf(
             hashlib.sha256(data).hexdigest(), len(data), ReportReason.TOO_LARGE, limit_bytes=limit
         )
     pki = _dev_pki()
+    if trust_roots is not None:
+        anchors, intermediates, labels = _normalise_roots(trust_roots), [], {}
+    else:
+        anchors, intermediates, labels = validation_trust()
     options = ValidationOptions(
-        trust_roots=_normalise_roots(trust_roots) if trust_roots is not None else configured_trust_roots(),
+        trust_roots=anchors,
+        intermediates=intermediates,
+        labels=labels,
         dev_pki_dir=str(pki.dir) if pki is not None else None,
         timeout=float(settings.SIGNING_VALIDATION_TIMEOUT),
         memory_mb=int(settings.SIGNING_VALIDATION_MEMORY_MB),

@@ -197,6 +197,8 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/workflow/"
 LOGOUT_REDIRECT_URL = "/"
+# A signature, a seal or a number needs a proof of identity (login, password or TOTP code) this recent (core.reauth).
+VANTHU_REAUTH_SECONDS = env.int("VANTHU_REAUTH_SECONDS", default=300)
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -260,6 +262,9 @@ VANTHU_DEMO_LOADERS += ["templates_docs.demo.load"]
 # --- signing --------------------------------------------------------------------------------
 # Trust roots (PEM/DER files), the TSA, and where the development PKI lives (docs/signing.md).
 SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
+# The trust store (signing.trust): the national roots and CA intermediates shipped in signing/trust/vn/, kept in
+# the database (`manage.py trust_store`); changes go to the audit log through this function (a dotted path).
+SIGNING_AUDIT_HOOK = "core.audit.log_action"
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")  # empty: the development TSA, in-process
 SIGNING_TSA_TIMEOUT = env.int("SIGNING_TSA_TIMEOUT", default=10)
 SIGNING_ALLOW_FETCHING = env.bool("SIGNING_ALLOW_FETCHING", default=False)  # OCSP/CRL fetching when signing B-LT
@@ -287,6 +292,7 @@ SIGNING_CSC_CLIENT_SECRET = env("SIGNING_CSC_CLIENT_SECRET", default="")
 SIGNING_CSC_CLIENT_SECRET_FILE = env("SIGNING_CSC_CLIENT_SECRET_FILE", default="")
 SIGNING_CSC_TIMEOUT = env.float("SIGNING_CSC_TIMEOUT", default=10.0)
 SIGNING_CSC_SIGN_TIMEOUT = env.float("SIGNING_CSC_SIGN_TIMEOUT", default=120.0)
+SIGNING_CSC_API_VERSION = env("SIGNING_CSC_API_VERSION", default="auto")  # v1 | v2 | auto (v2 if its info answers)
 
 # --- workflows ------------------------------------------------------------------------------
 # dispatch: signature levels, the organisation seal key, per-urgency task deadlines (hours), our edXML agency code

@@ -32,7 +32,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ValidationOptions:
+    """`trust_roots` end paths; `intermediates` (the trust store's CA certificates) only help build them;
+    `labels` names a store certificate by its SHA-256 (upper-case hex) for the report."""
+
     trust_roots: list[bytes] = field(default_factory=list)
+    intermediates: list[bytes] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
     dev_pki_dir: str | None = None
     timeout: float = 10.0
     memory_mb: int = 1024
@@ -113,11 +118,10 @@ async def _validate_signature(
     certs_der = list(
         dict.fromkeys([c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"])
     )
-    local_ocsps = ctx["local"].answers_for(certs_der) if ctx["local"] is not None else []
-    roots = [ax509.Certificate.load(r) for r in options.trust_roots]
+    local_ocsps = ctx["local"].answers_for(certs_der + options.intermediates) if ctx["local"] is not None else []
     common = {
-        "trust_roots": roots,
-        "other_certs": [ax509.Certificate.load(c) for c in certs_der],
+        "trust_roots": ctx["roots"],
+        "other_certs": [ax509.Certificate.load(c) for c in certs_der] + ctx["intermediates"],
         "allow_fetching": False,
         "ocsps": ctx["dss_ocsps"] + cms_ocsps + local_ocsps,
         "crls": ctx["dss_crls"] + cms_crls,
@@ -174,6 +178,7 @@ async def _validate_signature(
 
 
 async def _validate_async(data: bytes, options: ValidationOptions) -> ValidationReport:
+    from asn1crypto import x509 as ax509
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     compat.install()
@@ -194,6 +199,9 @@ async def _validate_async(data: bytes, options: ValidationOptions) -> Validation
         "dss_ocsps": [],
         "dss_crls": [],
         "local": None,
+        # parsed once per file, shared by every signature's validation contexts
+        "roots": [ax509.Certificate.load(r) for r in options.trust_roots],
+        "intermediates": [ax509.Certificate.load(c) for c in options.intermediates],
     }
     if dss is not None:
         from pyhanko.pdf_utils.decode_limits import DecodePurpose

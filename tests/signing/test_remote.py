@@ -1,8 +1,10 @@
-"""Remote signing (CSC API) end to end against a real CSC server on loopback, and its refusals.
+"""Remote signing (CSC API v1 and v2) end to end against a real CSC server on loopback, and its refusals.
 
-The server is certomancer-csc-dummy (pyHanko author's CSC server over a Certomancer PKI, with that PKI's TSA)
+The server is certomancer-csc-dummy (pyHanko author's CSC v1 server over a Certomancer PKI, with that PKI's TSA)
 run by `signing.devcsc` as a separate process, with the access rules a provider applies (client-credentials
-token, the signer's PIN/OTP, SAD lifetime). Outputs are judged by poppler's `pdfsig` and by our validator.
+token, the signer's PIN/OTP, SAD lifetime) and a v2 adapter over the same keys (a test peer: the dummy has no
+v2; the adapter refuses v1 names in a v2 call). Outputs are judged by poppler's `pdfsig`, `qpdf --check` and by
+our validator. The tests above the v2 section pin v1; the v2 section pins v2 or lets `auto` choose.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -42,11 +45,11 @@ MINH = devcsc.DevAccount(user_id="001090005678", common_name="Hoàng Văn Minh",
 
 
 class CscServer:
-    def __init__(self, directory: Path, *, sad_lifetime: int | None = None):
-        args = [sys.executable, "-m", "signing.devcsc", str(directory)]
+    def __init__(self, directory: Path, *, sad_lifetime: int | None = None, api: str = "v1,v2"):
+        args = [sys.executable, "-m", "signing.devcsc", str(directory), "--api", api]
         if sad_lifetime is not None:
             args += ["--sad-lifetime", str(sad_lifetime)]
-        self.log = directory / f"server-{sad_lifetime}.log"
+        self.log = directory / f"server-{sad_lifetime}-{api}.log"
         with self.log.open("w") as log:  # a file, not a pipe: the server logs every refusal it makes
             self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
         line = self.proc.stdout.readline()
@@ -89,6 +92,7 @@ def provider(settings, csc_server):
     settings.SIGNING_CSC_CLIENT_ID = CLIENT_ID
     settings.SIGNING_CSC_CLIENT_SECRET = CLIENT_SECRET
     settings.SIGNING_CSC_TIMEOUT = 10
+    settings.SIGNING_CSC_API_VERSION = "v1"
     settings.SIGNING_TSA_URL = devcsc.tsa_url(csc_server.url)  # B-T: the provider PKI's TSA
     return csc_server
 
@@ -285,3 +289,149 @@ def test_an_unreadable_document_stops_the_batch_before_the_provider(huy, pdf2, p
             pin=HUY.pin,
         )
     assert provider.calls().get("/csc/v1/credentials/authorize", 0) == before
+
+
+# --- CSC API v2 -------------------------------------------------------------------------------------------------
+V2 = "/csc/v2/"
+
+
+@pytest.fixture
+def provider_v2(provider, settings):
+    settings.SIGNING_CSC_API_VERSION = "v2"
+    return provider
+
+
+@pytest.fixture
+def huy_v2(provider_v2, huy):
+    """Huy enrolled through v2 (provider_v2 comes first, so enrolment already speaks v2)."""
+    return huy
+
+
+def _v2_calls(server, endpoint: str) -> int:
+    return server.calls().get(V2 + endpoint, 0)
+
+
+def test_v2_lists_the_signers_credentials_with_their_info_in_one_call(provider_v2, db):
+    before = provider_v2.calls()
+
+    [cred] = personal.list_remote_credentials(user_ref=HUY.user_id)
+
+    after = provider_v2.calls()
+    assert after[V2 + "credentials/list"] - before.get(V2 + "credentials/list", 0) == 1
+    assert after.get(V2 + "credentials/info", 0) == before.get(V2 + "credentials/info", 0)  # credentialInfo=true
+    assert not any(after.get(k, 0) - before.get(k, 0) for k in after if k.startswith("/csc/v1/"))
+    assert (cred.credential_id, cred.subject_name, cred.key_algorithm) == (
+        "csc-dev/huy",
+        "Nguyễn Quang Huy",
+        "RSA 2048",
+    )
+    assert (cred.auth_mode, cred.needs_pin, cred.needs_otp, cred.scal, cred.multisign) == (
+        "explicit",
+        True,
+        False,
+        2,
+        50,
+    )
+    [minh] = personal.list_remote_credentials(user_ref=MINH.user_id)
+    assert (minh.needs_pin, minh.needs_otp) == (False, True)
+
+
+def test_v2_bt_signature_end_to_end(huy_v2, pdf2, checked, provider_v2):
+    user, credential = huy_v2
+    [method] = personal.signing_methods_for(user)
+    before = provider_v2.calls()
+
+    [signed] = personal.sign_batch(
+        [DocumentToSign(pdf2, level="B-T", appearance="text", text_lines=["Ký số từ xa (CSC v2)", "{time}"])],
+        holder=user,
+        kind="remote",
+        ref=method.ref,
+        pin=HUY.pin,
+        description="Ký 1 văn bản",
+    )
+
+    after = provider_v2.calls()
+    for endpoint in ("credentials/info", "credentials/authorize", "signatures/signHash"):
+        assert after[V2 + endpoint] - before.get(V2 + endpoint, 0) == 1, endpoint
+    assert not any(after.get(k, 0) - before.get(k, 0) for k in after if k.startswith("/csc/v1/"))
+    out = checked(signed, expected_signatures=1)  # pdfsig: "Signature is Valid", qpdf --check clean
+    assert "Nguyễn Quang Huy" in out
+    report = _validate(signed, provider_v2.root_der)
+    assert report.indication == "TOTAL_PASSED", report.to_dict()
+    sig = report.signatures[0]
+    assert (sig.pades_level, sig.signer_common_name) == ("B-T", "Nguyễn Quang Huy")
+    assert sig.timestamp_time is not None
+
+
+def test_v2_batch_is_one_authorisation_and_one_otp(provider_v2, db, django_user_model, pdf2):
+    user = django_user_model.objects.create_user(username="phogiamdoc", password="x")
+    cred = personal.enrol_remote_credential(owner=user, user_ref=MINH.user_id, credential_id="csc-dev/minh")
+    docs = [DocumentToSign(pdf2, level="B-B", appearance="none") for _ in range(3)]
+    before = provider_v2.calls()
+
+    signed = personal.sign_batch(docs, holder=user, kind="remote", ref=str(cred.pk), otp=MINH.otp)
+
+    after = provider_v2.calls()
+    assert after[V2 + "credentials/authorize"] - before.get(V2 + "credentials/authorize", 0) == 1
+    assert after[V2 + "signatures/signHash"] - before.get(V2 + "signatures/signHash", 0) == 1
+    assert [_validate(p, provider_v2.root_der).indication for p in signed] == ["TOTAL_PASSED"] * 3
+
+
+@pytest.mark.parametrize(("pin", "otp_user"), [("00000000", False), ("", True)])
+def test_v2_wrong_pin_or_otp_signs_nothing(provider_v2, db, django_user_model, pdf2, pin, otp_user):
+    user = django_user_model.objects.create_user(username="giamdoc", password="x")
+    account = MINH if otp_user else HUY
+    cred = personal.enrol_remote_credential(
+        owner=user, user_ref=account.user_id, credential_id=f"csc-dev/{account.credentials[0]}"
+    )
+    before = _v2_calls(provider_v2, "signatures/signHash")
+    authorize_before = _v2_calls(provider_v2, "credentials/authorize")
+
+    with pytest.raises(WrongPin) as exc:
+        personal.sign_batch(
+            [DocumentToSign(pdf2)],
+            holder=user,
+            kind="remote",
+            ref=str(cred.pk),
+            pin=pin,
+            otp="000000" if otp_user else "",
+        )
+
+    assert exc.value.user_message == "Mã PIN/OTP ký số không đúng. Không có văn bản nào được ký."
+    assert _v2_calls(provider_v2, "credentials/authorize") == authorize_before + 1  # the provider refused it
+    assert _v2_calls(provider_v2, "signatures/signHash") == before
+
+
+@pytest.fixture(scope="module")
+def v1_only_server(csc_dir):
+    server = CscServer(csc_dir, api="v1")
+    yield server
+    server.stop()
+
+
+def test_auto_speaks_v2_when_the_provider_offers_it_else_v1(provider, settings, v1_only_server, db):
+    settings.SIGNING_CSC_API_VERSION = "auto"
+    before = provider.calls()
+    assert [c.credential_id for c in personal.list_remote_credentials(user_ref=HUY.user_id)] == ["csc-dev/huy"]
+    after = provider.calls()
+    assert after[V2 + "credentials/list"] - before.get(V2 + "credentials/list", 0) == 1
+    assert after.get("/csc/v1/credentials/list", 0) == before.get("/csc/v1/credentials/list", 0)
+
+    settings.SIGNING_CSC_URL = v1_only_server.url
+    assert [c.credential_id for c in personal.list_remote_credentials(user_ref=HUY.user_id)] == ["csc-dev/huy"]
+    calls = v1_only_server.calls()
+    assert (calls["/csc/v2/info"], calls["/csc/v1/credentials/list"]) == (1, 1)  # asked for v2, answered in v1
+    assert V2 + "credentials/list" not in calls
+
+
+def test_v2_server_refuses_a_v1_request(provider):
+    """The adapter is strict, so the v2 tests above prove the client sends v2 names."""
+    request = urllib.request.Request(
+        f"{provider.url}/csc/v2/credentials/authorize",
+        data=json.dumps({"credentialID": "csc-dev/huy", "numSignatures": 1, "hash": ["AA=="]}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(request, timeout=10)
+    assert exc.value.code == 400
+    assert "CSC v2 request expected" in json.load(exc.value)["error_description"]

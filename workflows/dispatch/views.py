@@ -24,6 +24,7 @@ from viewflow.workflow.models import Task
 
 from core.audit import trail_for
 from core.downloads import file_response, stored_file_response
+from core.reauth import RecentAuthenticationRequiredMixin, require_recent_authentication
 from core.types import User
 
 from . import edxml, selectors
@@ -198,7 +199,7 @@ class ApproveView(StepView):
         )
 
 
-class NumberView(StepView):
+class NumberView(RecentAuthenticationRequiredMixin, StepView):
     form_class = NumberForm
     submit_label = _("Cấp số và tạo bản chính")
 
@@ -209,7 +210,7 @@ class NumberView(StepView):
         self.done_message = _("Đã cấp số %(number)s.") % {"number": self.process.number}
 
 
-class SignView(StepView):
+class SignView(RecentAuthenticationRequiredMixin, StepView):
     submit_label = _("Ký số")
     done_message = _("Đã ký số văn bản.")
 
@@ -217,7 +218,7 @@ class SignView(StepView):
         issuing.sign_dispatch(process=self.process, user=self.request.user)
 
 
-class SealView(StepView):
+class SealView(RecentAuthenticationRequiredMixin, StepView):
     submit_label = _("Ký số cơ quan (đóng dấu)")
     done_message = _("Đã ký số của cơ quan lên văn bản.")
 
@@ -379,6 +380,7 @@ def inbox_item(request: HttpRequest, recipient_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_recent_authentication
 def external_sign(request: HttpRequest, pk: int) -> HttpResponse:
     """Two-step signing for a leader whose key is on a token: upload the certificate, sign, paste the value."""
     process = get_object_or_404(DispatchProcess, pk=pk)
