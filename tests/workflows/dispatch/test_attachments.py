@@ -40,3 +40,5 @@ def test_an_accepted_attachment_downloads_as_a_sandboxed_attachment(client, peop
     assert download["Content-Type"] == "application/pdf"
     assert download["X-Content-Type-Options"] == "nosniff"
     assert download["Content-Security-Policy"] == "sandbox"
+    assert b"".join(download.streaming_content) == attachment.file.read()
+    download.close()
