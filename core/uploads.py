@@ -21,6 +21,10 @@ class UploadRefused(UserError):
     """The uploaded file is not one of the accepted formats, or is too large or malformed."""
 
 
+class ZipLimitExceeded(UploadRefused):
+    """A zip container whose directory is past the limits (a zip bomb, or far too large)."""
+
+
 @dataclass(frozen=True)
 class ZipLimits:
     max_members: int = 2000
@@ -59,7 +63,7 @@ def open_zip(data: bytes, *, limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> zipfile.
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError) as exc:
         raise _refuse(f"not a readable zip container: {exc}") from exc
-    too_large = UploadRefused(
+    too_large = ZipLimitExceeded(
         _("Tệp nén bên trong quá lớn hoặc nén bất thường; hệ thống không mở."), detail="zip limits exceeded"
     )
     if len(members) > limits.max_members:
@@ -86,7 +90,7 @@ def read_member(archive: zipfile.ZipFile, name: str, *, limit: int) -> bytes:
     except (KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
         raise _refuse(f"unreadable member {name}: {exc}") from exc
     if len(data) > limit:
-        raise UploadRefused(_("Tệp nén bên trong quá lớn hoặc nén bất thường; hệ thống không mở."), detail=name)
+        raise ZipLimitExceeded(_("Tệp nén bên trong quá lớn hoặc nén bất thường; hệ thống không mở."), detail=name)
     return data
 
 

@@ -18,8 +18,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from core.text import fold
-from core.uploads import UploadRefused, ZipLimits, open_zip
-from templates_docs.spreadsheets import append_row, csv_bytes
+from core.uploads import UploadRefused, ZipLimitExceeded, ZipLimits, open_zip
+from templates_docs.spreadsheets import append_row, csv_bytes, is_risky
 from workflows.pledges.errors import RegistryFileError
 from workflows.pledges.models import Carrier
 
@@ -91,6 +91,11 @@ def _kind_value(raw: str) -> str | None:
     return None
 
 
+def _unquoted(cell: str) -> str:
+    """Our own CSV export protects a formula-like value with a leading apostrophe; reading it back removes it."""
+    return cell[1:] if cell.startswith("'") and is_risky(cell[1:]) else cell
+
+
 def _read_table(data: bytes, filename: str) -> list[list[str]]:
     """At most MAX_ROWS data rows past the header (and a few blank lines), MAX_COLUMNS cells each: reading stops
     there, so a file padded with rows or columns costs no more than a full one."""
@@ -103,8 +108,10 @@ def _read_table(data: bytes, filename: str) -> list[list[str]]:
 
         try:
             open_zip(data, limits=XLSX_LIMITS).close()
+        except ZipLimitExceeded as exc:
+            raise RegistryFileError(exc.message, detail=f"XLSX: {exc.detail}") from exc
         except UploadRefused as exc:
-            raise RegistryFileError(exc.message, detail=exc.detail) from exc
+            raise RegistryFileError(_("Không đọc được tệp XLSX: %(error)s") % {"error": exc.detail}) from exc
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
@@ -131,7 +138,7 @@ def _read_table(data: bytes, filename: str) -> list[list[str]]:
             dialect = csv.excel
         reader = csv.reader(io.StringIO(text), dialect)
         try:
-            return [[cell.strip() for cell in row[:MAX_COLUMNS]] for row in islice(reader, enough)]
+            return [[_unquoted(cell.strip()) for cell in row[:MAX_COLUMNS]] for row in islice(reader, enough)]
         except csv.Error as exc:
             raise RegistryFileError(_("Không đọc được tệp CSV: %(error)s") % {"error": exc}) from exc
     raise RegistryFileError(_("Chỉ nhận tệp .csv hoặc .xlsx."))

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from core.clients import client_address
 from core.models import AuditEntry
@@ -68,7 +69,7 @@ def test_reading_stops_at_the_row_limit(staff, monkeypatch):
 
 
 def test_a_file_past_the_size_cap_is_refused_unread():
-    with pytest.raises(RegistryFileError) as refused:
+    with translation.override("vi"), pytest.raises(RegistryFileError) as refused:
         registry.parse_rows(b"x" * (registry.MAX_FILE_BYTES + 1), "danh-sach.csv")
     assert "Tệp quá lớn" in refused.value.message
 
