@@ -167,6 +167,7 @@ from django.utils import timezone
 from core.demo import load as load_accounts
 from signing.demo import init_pki
 from workflows.pledges.services import invitations, issuance
+from places.services import find_commune
 from workflows.pledges.models import Campaign, Carrier, Pledge
 
 n = int(sys.argv[1])
@@ -176,8 +177,9 @@ campaign = Campaign.objects.create(
     title="Benchmark", slug="bench", status=Campaign.Status.RUNNING,
     opens_at=timezone.now() - timedelta(days=1), closes_at=timezone.now() + timedelta(days=10),
 )
+commune = find_commune(text="Xã Cao Lộc")
 Carrier.objects.bulk_create([
-    Carrier(name=f"Doanh nghiệp số {i:04d}", tax_code=f"49{i:08d}", district="Cao Lộc",
+    Carrier(name=f"Doanh nghiệp số {i:04d}", tax_code=f"49{i:08d}", commune=commune,
             representative="Nguyễn Văn Bình", representative_title="Giám đốc", email=f"dn{i}@bench.example.vn")
     for i in range(n)
 ])

@@ -134,30 +134,36 @@ def ours_seal() -> bytes:
     return _sign(_leader_pdf(), loaded, engine.SignRequest(level="B-B", plan=plan))
 
 
+def _stock_sign(pdf: bytes, key, style, *, field: str, page: int, box: tuple, timestamper=None) -> bytes:
+    """Stock pyHanko's signing of `pdf` into a new field, the key loaded from its PKCS#12 for this document."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = signers.SimpleSigner.load_pkcs12(str(key.p12_path), passphrase=key.password_path.read_bytes().strip())
+    meta = signers.PdfSignatureMetadata(
+        field_name=field, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+    )
+    out = BytesIO()
+    signers.PdfSigner(
+        meta,
+        signer,
+        timestamper=timestamper,
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec(field, on_page=page, box=box),
+    ).sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), output=out)
+    return out.getvalue()
+
+
 def stock_seal() -> bytes:
     """Stock pyHanko: key loaded per document, the seal PNG as the background of a text stamp with no text."""
     from PIL import Image
     from pyhanko.pdf_utils.images import PdfImage
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
     from pyhanko.stamp import TextStampStyle
 
     key = _pki().dev_key(SEAL_KEY)
-    signer = signers.SimpleSigner.load_pkcs12(str(key.p12_path), passphrase=key.password_path.read_bytes().strip())
-    rect = _seal_rect()
     with Image.open(key.seal_image) as img:
         style = TextStampStyle(stamp_text="", background=PdfImage(img.convert("RGBA")), border_width=0)
-        meta = signers.PdfSignatureMetadata(
-            field_name="Seal", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
-        )
-        out = BytesIO()
-        signers.PdfSigner(
-            meta,
-            signer,
-            stamp_style=style,
-            new_field_spec=fields.SigFieldSpec("Seal", on_page=1, box=tuple(rect)),
-        ).sign_pdf(IncrementalPdfFileWriter(BytesIO(_leader_pdf())), output=out)
-    return out.getvalue()
+        return _stock_sign(_leader_pdf(), key, style, field="Seal", page=1, box=tuple(_seal_rect()))
 
 
 SYSTEM_KEY = "org-system"
@@ -195,13 +201,10 @@ def stock_drawn() -> bytes:
     from PIL import Image
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.images import PdfImage
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.sign import fields, signers
     from pyhanko.stamp import TextStampStyle
 
     key = _pki().dev_key(SYSTEM_KEY)
-    signer = signers.SimpleSigner.load_pkcs12(str(key.p12_path), passphrase=key.password_path.read_bytes().strip())
     i = next(_counter)
     lines = [line.replace("{time}", engine.signing_time_text()) for line in _drawn_lines(i)]
     with Image.open(BytesIO(_drawn_png(i))) as img:
@@ -210,46 +213,23 @@ def stock_drawn() -> bytes:
             text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(settings.SIGNING_STAMP_FONT), font_size=10),
             background=PdfImage(img.convert("RGBA")),
         )
-        meta = signers.PdfSignatureMetadata(
-            field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
-        )
-        out = BytesIO()
-        signers.PdfSigner(
-            meta,
-            signer,
-            stamp_style=style,
-            new_field_spec=fields.SigFieldSpec("Sig", on_page=0, box=tuple(int(v) for v in DRAWN_BOX)),
-        ).sign_pdf(IncrementalPdfFileWriter(BytesIO(PDF)), output=out)
-    return out.getvalue()
+        return _stock_sign(PDF, key, style, field="Sig", page=0, box=tuple(int(v) for v in DRAWN_BOX))
 
 
 def stock(level: str) -> bytes:
     """Stock pyHanko: key loaded per document, Vietnamese TTF text stamp, size-estimating dry run."""
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.text import TextBoxStyle
-    from pyhanko.sign import fields, signers
     from pyhanko.stamp import TextStampStyle
 
-    key = _pki().dev_key(KEY_ID)
-    signer = signers.SimpleSigner.load_pkcs12(str(key.p12_path), passphrase=key.password_path.read_bytes().strip())
     style = TextStampStyle(
         stamp_text="Ký bởi: %(signer)s\nThời gian: %(ts)s",
         text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(settings.SIGNING_STAMP_FONT)),
     )
-    meta = signers.PdfSignatureMetadata(
-        field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
-    )
     ts = services._timestamper() if level == "B-T" else None
-    out = BytesIO()
-    signers.PdfSigner(
-        meta,
-        signer,
-        timestamper=ts,
-        stamp_style=style,
-        new_field_spec=fields.SigFieldSpec("Sig", on_page=1, box=tuple(int(v) for v in BOX)),
-    ).sign_pdf(IncrementalPdfFileWriter(BytesIO(PDF)), output=out)
-    return out.getvalue()
+    return _stock_sign(
+        PDF, _pki().dev_key(KEY_ID), style, field="Sig", page=1, box=tuple(int(v) for v in BOX), timestamper=ts
+    )
 
 
 def validate_stock(data: bytes):

@@ -198,13 +198,17 @@ def _prohibited_items_page() -> dict:
                         {
                             "violation": "Gửi, chấp nhận, vận chuyển vật phẩm, hàng hóa không được gửi qua mạng "
                             "bưu chính",
-                            "organisation_fine": "10–20 triệu đồng",
-                            "individual_fine": "5–10 triệu đồng (một nửa mức phạt tổ chức)",
-                            "reference": "Điều 11 Nghị định 174/2026/NĐ-CP (Chương II, Điều 7–16), từ 01/7/2026",
+                            "organisation_fine": "10–20 triệu đồng (cần rà soát)",
+                            "individual_fine": "5–10 triệu đồng, một nửa mức phạt tổ chức (cần rà soát)",
+                            # Chương II (Điều 7–16) of ND 174/2026 is the sanctions chapter; the article and the
+                            # amounts of this row are not yet checked against the published decree.
+                            "reference": "Nghị định 174/2026/NĐ-CP, Chương II (Điều 7–16), từ 01/7/2026; "
+                            "Điều 11 — cần rà soát: số điều và mức phạt chưa được đối chiếu với văn bản đã công bố",
                         },
                     ],
-                    "note": "Trước ngày 01/7/2026 áp dụng Chương II Nghị định 15/2020/NĐ-CP (sửa đổi bởi Nghị "
-                    "định 14/2022/NĐ-CP).",
+                    "note": "Các nội dung ghi «cần rà soát» đang chờ cán bộ pháp chế đối chiếu với Nghị định "
+                    "174/2026/NĐ-CP trước khi áp dụng. Hành vi xảy ra trước ngày 01/7/2026 áp dụng Chương II Nghị "
+                    "định 15/2020/NĐ-CP (sửa đổi bởi Nghị định 14/2022/NĐ-CP).",
                 },
             ),
             (

@@ -209,3 +209,20 @@ class StoredFile(models.Model):
     def read(self) -> bytes:
         with self.file.open("rb") as fh:
             return fh.read()
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's lease: alive while `last_seen` (database time) is younger than VANTHU_TASK_LEASE_SECONDS."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("tiến trình xử lý nền")
+        verbose_name_plural = _("tiến trình xử lý nền")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"

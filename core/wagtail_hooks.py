@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
-from core.selectors import open_tasks_for, task_url
+from core.selectors import failed_background_tasks, open_tasks_for, task_url
 
 
 @hooks.register("register_admin_menu_item")
@@ -31,3 +31,26 @@ class MyTasksPanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_my_tasks_panel(request, panels) -> None:
     panels.insert(0, MyTasksPanel(request.user))
+
+
+class FailedTasksPanel(Component):
+    """Background tasks that failed for good (every attempt used up), where staff look first."""
+
+    name = "vanthu_failed_tasks"
+    order = 40
+    template_name = "core/failed_tasks_panel.html"
+
+    def __init__(self, failed) -> None:
+        self.failed = failed
+
+    def get_context_data(self, parent_context=None):
+        return {"failed": self.failed}
+
+
+@hooks.register("construct_homepage_panels")
+def add_failed_tasks_panel(request, panels) -> None:
+    if not request.user.has_perm("django_tasks_db.view_dbtaskresult"):
+        return
+    failed = failed_background_tasks()
+    if failed:
+        panels.insert(0, FailedTasksPanel(failed))

@@ -269,22 +269,17 @@ def text_stamp_style(
 
     With `image`, the image fills the box above the lines (which then sit at the bottom of the box).
     """
+    common = {
+        "stamp_text": "%(text)s",
+        "text_box_style": _text_box_style(font_path, font_size),
+        "border_width": 1 if border else 0,
+        "background": None,
+    }
     if image is not None:
         return ImageTextStampStyle(
-            stamp_text="%(text)s",
-            text_box_style=_text_box_style(font_path, font_size),
-            border_width=1 if border else 0,
-            background=None,
-            inner_content_layout=_text_layout(layout.AxisAlignment.ALIGN_MIN),
-            image=image,
+            **common, inner_content_layout=_text_layout(layout.AxisAlignment.ALIGN_MIN), image=image
         )
-    return TextStampStyle(
-        stamp_text="%(text)s",
-        text_box_style=_text_box_style(font_path, font_size),
-        border_width=1 if border else 0,
-        background=None,
-        inner_content_layout=_text_layout(layout.AxisAlignment.ALIGN_MAX),
-    )
+    return TextStampStyle(**common, inner_content_layout=_text_layout(layout.AxisAlignment.ALIGN_MAX))
 
 
 def _text_box_style(font_path: str, font_size: int) -> TextBoxStyle:

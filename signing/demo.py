@@ -1,4 +1,8 @@
-"""The development PKI and its key records (`pki_init`, `load_demo`). Idempotent; refused in production."""
+"""The development PKI and its key records (`pki_init`, `load_demo`). Idempotent; refused in production.
+
+A leader's development key is a personal signature under sole control once its owner's account exists: it is
+enrolled under the signing PIN `SIGNING_DEV_SIGNING_PIN` (`kind=protected`; the PKCS#12 on disk is the dev PKI's,
+never linked to the account). Before the account exists it is a plain key used by its id (CLI, tests)."""
 
 from __future__ import annotations
 
@@ -58,15 +62,31 @@ def init_pki(*, stdout: TextIO | None = None) -> list[SigningKey]:
                 "owner": owner,
             },
         )
-        if not created and owner is not None and record.owner_id is None:
-            record.owner = owner
-            record.save(update_fields=["owner", "updated_at"])
+        if owner is not None and key_id.startswith("user-"):
+            record = _personal(record, owner=owner, dev=dev)
         records.append(record)
         if stdout is not None and created:
             stdout.write(f"signing: key {key_id} ({cn})\n")
     if stdout is not None:
         stdout.write(f"signing: development PKI in {pki.dir}\n")
     return records
+
+
+def _personal(record: SigningKey, *, owner, dev) -> SigningKey:
+    """The leader's dev key enrolled under the development signing PIN (once; kept while it is theirs)."""
+    from signing.personal import enrol_personal_key
+
+    if record.kind == SigningKey.Kind.PROTECTED and record.owner_id == owner.pk and record.protected_key:
+        return record
+    return enrol_personal_key(
+        owner=owner,
+        pkcs12_data=dev.p12_path.read_bytes(),
+        password=dev.password_path.read_bytes().strip(),
+        pin=settings.SIGNING_DEV_SIGNING_PIN,
+        key_id=record.key_id,
+        label=record.label,
+        signature_image=str(dev.signature_image or ""),
+    )
 
 
 def load(stdout: TextIO) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import hashlib
 import secrets
 import threading
 from collections.abc import Callable, Coroutine
@@ -51,6 +52,7 @@ __all__ = [
     "finish_external",
     "prepare_external",
     "run_sync",
+    "run_translated",
     "sign_document_async",
     "sign_with_signer",
     "translate_error",
@@ -218,6 +220,16 @@ def translate_error(exc: BaseException, level: str) -> SigningError:
     return SigningError(f"signing failed: {type(exc).__name__}: {text}")
 
 
+def run_translated(factory: Callable[[], Coroutine[Any, Any, T]], level: str) -> T:
+    """`run_sync`, with every pyHanko/aiohttp failure turned into one of our `SigningError`s."""
+    try:
+        return run_sync(factory)
+    except SigningError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every pyHanko/aiohttp failure becomes one of ours
+        raise translate_error(exc, level) from exc
+
+
 async def sign_document_async(
     pdf: bytes, signer: signers.Signer, chain_der: list[bytes], req: SignRequest, env: SignEnvironment
 ) -> bytes:
@@ -256,12 +268,7 @@ def sign_with_signer(
 ) -> bytes:
     """Sign `pdf` (one new incremental revision) or raise a `SigningError` subclass."""
     request.level = check_level(request.level)
-    try:
-        return run_sync(lambda: sign_document_async(pdf, signer, chain_der, request, env))
-    except SigningError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every pyHanko/aiohttp failure becomes one of ours
-        raise translate_error(exc, request.level) from exc
+    return run_translated(lambda: sign_document_async(pdf, signer, chain_der, request, env), request.level)
 
 
 # --- external (two-step) signing ----------------------------------------------------------------
@@ -303,8 +310,6 @@ async def _prepare_async(
     )
     output.seek(0)
     attrs_der = attrs.dump()
-    import hashlib
-
     return {
         "version": 1,
         "level": req.level,
@@ -326,12 +331,7 @@ def prepare_external(
     pdf: bytes, *, certificate_der: bytes, chain_der: list[bytes], request: SignRequest, env: SignEnvironment
 ) -> dict:
     request.level = check_level(request.level)
-    try:
-        return run_sync(lambda: _prepare_async(pdf, certificate_der, chain_der, request, env))
-    except SigningError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise translate_error(exc, request.level) from exc
+    return run_translated(lambda: _prepare_async(pdf, certificate_der, chain_der, request, env), request.level)
 
 
 async def _finish_async(state: dict, signature_value: bytes, env: SignEnvironment) -> bytes:
@@ -404,9 +404,4 @@ async def _add_ltv(data: bytes, field_name: str, certs_b64: list[str], level: st
 def finish_external(*, state: dict, signature_value: bytes, env: SignEnvironment) -> bytes:
     if not isinstance(state, dict) or state.get("version") != 1:
         raise InvalidInput("unknown external-signing state")
-    try:
-        return run_sync(lambda: _finish_async(state, signature_value, env))
-    except SigningError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise translate_error(exc, state.get("level", "B-B")) from exc
+    return run_translated(lambda: _finish_async(state, signature_value, env), state.get("level", "B-B"))

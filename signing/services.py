@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
@@ -440,19 +439,21 @@ def record_issued_revision(
     *,
     code: str,
     pdf: bytes,
+    file_name: str,
     number: str,
     subject: str,
     issuer: str,
     issued_date: dt.date | None = None,
     kind: str = "",
 ) -> IssuedRevision:
-    """Remember one issued revision under `code` (idempotent per code + content)."""
+    """Remember one issued revision under `code` (idempotent per code + content). The caller has stored `pdf`
+    under `file_name` in the default storage (the application's one file store): signing keeps no copy of its own.
+    """
     if not code or len(code) > 32:
         raise InvalidInput("verification code must be 1-32 characters")
+    if not file_name:
+        raise InvalidInput("the issued PDF must be stored before it is recorded")
     sha = hashlib.sha256(pdf).hexdigest()
-    name = f"signing/issued/{sha}.pdf"
-    if not default_storage.exists(name):
-        name = default_storage.save(name, ContentFile(pdf))
     record, _ = IssuedRevision.objects.get_or_create(
         code=code,
         sha256=sha,
@@ -463,7 +464,7 @@ def record_issued_revision(
             "issuer": issuer,
             "issued_date": issued_date,
             "kind": kind,
-            "file": name,
+            "file": file_name,
         },
     )
     return record

@@ -204,6 +204,18 @@ def current_organisation() -> dict[str, Any]:
     return {**default_organisation(), **import_string(settings.VANTHU_ORGANISATION_PROVIDER)()}
 
 
+def sample_context(doc_type: str, *, draft: bool, today: date) -> dict[str, Any]:
+    """The context a type's sample data fills in (the sample's own organisation, else the default one)."""
+    sample = load_sample(doc_type)
+    return build_context(
+        doc_type=doc_type,
+        data=parse_data(sample),
+        organisation=sample.get("organisation") or default_organisation(),
+        draft=draft,
+        today=today,
+    )
+
+
 def upload_template_version(
     *, doc_type: str, docx: bytes, filename: str = "", note: str = "", user=None
 ) -> TemplateVersion:
@@ -211,15 +223,7 @@ def upload_template_version(
     sample data. Raises TemplateSyntaxProblem naming the line and placeholder at fault."""
     get_type(doc_type)
     check_template(docx)
-    sample = load_sample(doc_type)
-    context = build_context(
-        doc_type=doc_type,
-        data=parse_data(sample),
-        organisation=sample.get("organisation") or default_organisation(),
-        draft=True,
-        today=timezone.localdate(),
-    )
-    fill_template(docx, context)
+    fill_template(docx, sample_context(doc_type, draft=True, today=timezone.localdate()))
     with transaction.atomic():
         last = (
             TemplateVersion.objects.select_for_update()

@@ -32,23 +32,23 @@ class PermissionMenuItem(MenuItem):
         return request.user.has_perm(self.permission)
 
 
-@hooks.register("register_admin_menu_item")
-def register_templates_menu_item():
-    return PermissionMenuItem(
-        _("Mẫu văn bản"),
-        reverse("templates_docs_admin:index"),
-        icon_name="doc-full",
-        order=820,
-        permission=admin_views.MANAGE,
-    )
+def _menu_item(label, url_name: str, *, icon_name: str, order: int, permission: str):
+    """Register an admin menu item shown to those with `permission` (its URL reversed when the menu is built)."""
+
+    @hooks.register("register_admin_menu_item")
+    def register():
+        return PermissionMenuItem(label, reverse(url_name), icon_name=icon_name, order=order, permission=permission)
+
+    return register
 
 
-@hooks.register("register_admin_menu_item")
-def register_register_menu_item():
-    return PermissionMenuItem(
-        _("Sổ văn bản đi"),
-        reverse("templates_docs:register"),
-        icon_name="list-ul",
-        order=821,
-        permission="templates_docs.view_outgoing_register",
-    )
+register_templates_menu_item = _menu_item(
+    _("Mẫu văn bản"), "templates_docs_admin:index", icon_name="doc-full", order=820, permission=admin_views.MANAGE
+)
+register_register_menu_item = _menu_item(
+    _("Sổ văn bản đi"),
+    "templates_docs:register",
+    icon_name="list-ul",
+    order=821,
+    permission="templates_docs.view_outgoing_register",
+)

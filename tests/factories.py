@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.models import DraftingUnit, OrganisationSettings, StaffProfile
+from places.models import Commune
+from places.services import find_commune, sync_units
 from workflows.pledges.models import Campaign, Carrier, Pledge
 
 
@@ -57,20 +59,28 @@ class CarrierFactory(factory.django.DjangoModelFactory):
     kind = Carrier.Kind.ENTERPRISE
     tax_code = factory.Sequence(lambda n: f"48001{n:05d}")
     licence_number = factory.Sequence(lambda n: f"{100 + n}/GP-BTTTT")
-    address = factory.Sequence(lambda n: f"Số {n + 1} đường Trần Đăng Ninh, Thành phố Lạng Sơn")
-    district = "Thành phố Lạng Sơn"
+    address = factory.Sequence(lambda n: f"Số {n + 1} đường Trần Đăng Ninh, Phường Lương Văn Tri, tỉnh Lạng Sơn")
+    commune = factory.LazyFunction(lambda: commune("Phường Lương Văn Tri"))
     representative = "Nguyễn Văn Bình"
     representative_title = "Giám đốc"
     email = factory.Sequence(lambda n: f"dn{n}@example.vn")
     phone = "0205 3870 000"
 
 
-# name, kind, tax code, district, representative
+# name, kind, tax code, commune, representative
 LANG_SON_CARRIERS = (
-    ("Bưu điện tỉnh Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100001", "Thành phố Lạng Sơn", "Nguyễn Văn Bình"),
-    ("Viettel Post Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100002", "Cao Lộc", "Hoàng Thị Lan"),
-    ("Bưu cục Tràng Định", Carrier.Kind.POST_OFFICE, "4900100003", "Tràng Định", "Lương Văn Tú"),
+    ("Bưu điện tỉnh Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100001", "Phường Lương Văn Tri", "Nguyễn Văn Bình"),
+    ("Viettel Post Lạng Sơn", Carrier.Kind.ENTERPRISE, "4900100002", "Xã Cao Lộc", "Hoàng Thị Lan"),
+    ("Bưu cục Tràng Định", Carrier.Kind.POST_OFFICE, "4900100003", "Xã Tràng Định", "Lương Văn Tú"),
 )
+
+
+def commune(name: str) -> Commune:
+    """A commune of Lạng Sơn by name. The migration loads the units; a test that flushed the database (a
+    transactional test before this one) loads them again, as `manage.py load_admin_units` would."""
+    if not Commune.objects.exists():
+        sync_units()
+    return find_commune(text=name)
 
 
 def lang_son_carriers() -> list[Carrier]:
@@ -80,12 +90,12 @@ def lang_son_carriers() -> list[Carrier]:
             kind=kind,
             tax_code=tax,
             licence_number=f"{100 + index}/GP-BTTTT",
-            address=f"Số {index + 1} đường Trần Đăng Ninh, {district}",
-            district=district,
+            address=f"Số {index + 1} đường Trần Đăng Ninh, {place}, tỉnh Lạng Sơn",
+            commune=commune(place),
             representative=representative,
             email=f"dn{index}@example.vn",
         )
-        for index, (name, kind, tax, district, representative) in enumerate(LANG_SON_CARRIERS)
+        for index, (name, kind, tax, place, representative) in enumerate(LANG_SON_CARRIERS)
     ]
 
 

@@ -3,14 +3,34 @@
 Registered as a pytest plugin in `tests/conftest.py` (kept out of the production package); fixtures:
 - `signing_pki` (session): the development PKI of this test session (a temp dir from `config.settings.test`).
 - `signing_keys` (db): the key records `org-seal`, `org-system`, `user-giamdoc`, `user-phogiamdoc`
-  (owned by users `giamdoc` / `phogiamdoc` when they exist when the fixture runs).
+  (owned by users `giamdoc` / `phogiamdoc` when they exist when the fixture runs, then under the dev signing PIN).
+- `csc_server` (session): the development CSC provider (`signing.devcsc`, v1 and v2) with the accounts HUY and
+  MINH; `remote_provider`: the settings that make it the remote provider (CSC v2) and its TSA the TSA.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
 import pytest
 
-__all__ = ["sample_pdf", "signing_keys", "signing_pki"]
+from signing import devcsc
+
+__all__ = [
+    "HUY",
+    "MINH",
+    "CscServer",
+    "csc_dir",
+    "csc_server",
+    "remote_provider",
+    "sample_pdf",
+    "signing_keys",
+    "signing_pki",
+]
 
 
 def sample_pdf(pages: int = 2, *, title: str = "Cong van so 05/STTTT-TTr", catalog_extra: bytes = b"") -> bytes:
@@ -71,3 +91,73 @@ def signing_keys(db, signing_pki):
     from signing.demo import init_pki
 
     return {record.key_id: record for record in init_pki()}
+
+
+# --- the development remote signing provider (signing.devcsc) on loopback, for any app's tests ----------------
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT_ID, CLIENT_SECRET = "vanthu-test", "test-client-secret"
+HUY = devcsc.DevAccount(
+    user_id="001085001234",
+    common_name="Nguyễn Quang Huy",
+    credentials=("huy",),
+    pin="24681357",
+    organisation="Sở Khoa học và Công nghệ",
+    uid="CCCD:001085001234",
+)
+MINH = devcsc.DevAccount(user_id="001090005678", common_name="Hoàng Văn Minh", credentials=("minh",), otp="918273")
+
+
+class CscServer:
+    """`python -m signing.devcsc DIR` as a child process on a free loopback port."""
+
+    def __init__(self, directory: Path, *, sad_lifetime: int | None = None, api: str = "v1,v2"):
+        args = [sys.executable, "-m", "signing.devcsc", str(directory), "--api", api]
+        if sad_lifetime is not None:
+            args += ["--sad-lifetime", str(sad_lifetime)]
+        self.log = directory / f"server-{sad_lifetime}-{api}.log"
+        with self.log.open("w") as log:  # a file, not a pipe: the server logs every refusal it makes
+            self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+        line = self.proc.stdout.readline()
+        self.proc.stdout.close()
+        if not line.startswith("READY "):
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"devcsc did not start: {line!r} {self.log.read_text()[-2000:]}")
+        self.url = line.split()[1]
+        self.root_der = devcsc.root_certificate_der(directory)
+
+    def calls(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.url}/_dev/calls", timeout=10) as response:
+            return json.load(response)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def csc_dir(tmp_path_factory) -> Path:
+    return devcsc.ensure(
+        tmp_path_factory.mktemp("csc"), accounts=[HUY, MINH], client_id=CLIENT_ID, client_secret=CLIENT_SECRET
+    )
+
+
+@pytest.fixture(scope="session")
+def csc_server(csc_dir):
+    server = CscServer(csc_dir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remote_provider(settings, csc_server):
+    """The settings that make `csc_server` the remote provider (CSC v2), its TSA the TSA."""
+    settings.SIGNING_CSC_URL = csc_server.url
+    settings.SIGNING_CSC_PROVIDER = "devcsc"
+    settings.SIGNING_CSC_AUTH = "client_credentials"
+    settings.SIGNING_CSC_CLIENT_ID = CLIENT_ID
+    settings.SIGNING_CSC_CLIENT_SECRET = CLIENT_SECRET
+    settings.SIGNING_CSC_TIMEOUT = 10
+    settings.SIGNING_CSC_API_VERSION = "v2"
+    settings.SIGNING_TSA_URL = devcsc.tsa_url(csc_server.url)  # B-T: the provider PKI's TSA
+    return csc_server

@@ -16,6 +16,7 @@ VANTHU_TRUSTED_PROXIES = env.list("VANTHU_TRUSTED_PROXIES", default=[])
 INSTALLED_APPS = [
     # project apps first so their templates and static files win
     "core",
+    "places",
     "cms",
     "templates_docs",
     "signing",
@@ -166,7 +167,8 @@ if STORAGE_BACKEND == "s3":
         },
     }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    # written through a temporary file, fsync and an atomic link: never a half-written file under its name
+    _default_storage = {"BACKEND": "core.storage.AtomicFileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -180,6 +182,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# A worker renews its lease every quarter of this; a RUNNING task whose worker's lease expired is run again, up to
+# this many starts in all, then marked failed for staff (core.workers).
+VANTHU_TASK_LEASE_SECONDS = env.float("VANTHU_TASK_LEASE_SECONDS", default=60.0)
+VANTHU_TASK_MAX_ATTEMPTS = env.int("VANTHU_TASK_MAX_ATTEMPTS", default=3)
 
 # --- e-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -259,6 +265,10 @@ VANTHU_DEFAULT_ORGANISATION = {
 VANTHU_ORGANISATION_PROVIDER = "core.organisation.organisation_info"
 VANTHU_DEMO_LOADERS += ["templates_docs.demo.load"]
 
+# The province this installation serves, by its statistics-office code (20: Lạng Sơn): carriers belong to its
+# communes. `manage.py load_admin_units` refreshes the list from the vietnam-provinces package.
+VANTHU_PROVINCE_CODE = env("VANTHU_PROVINCE_CODE", default="20")
+
 # --- signing --------------------------------------------------------------------------------
 # Trust roots (PEM/DER files), the TSA, and where the development PKI lives (docs/signing.md).
 SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
@@ -272,6 +282,8 @@ SIGNING_DEV_PKI = env.bool("SIGNING_DEV_PKI", default=True)  # production.py for
 SIGNING_DEV_PKI_DIR = env("SIGNING_DEV_PKI_DIR", default=str(var_path("pki")))
 SIGNING_DEV_AGENCY_NAME = env("SIGNING_DEV_AGENCY_NAME", default="SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH LẠNG SƠN")
 SIGNING_DEV_AGENCY_TAX_CODE = env("SIGNING_DEV_AGENCY_TAX_CODE", default="4900123456")
+# the demo leaders' signing PIN (their dev keys are enrolled under it; the dev PKI is refused in production)
+SIGNING_DEV_SIGNING_PIN = env("SIGNING_DEV_SIGNING_PIN", default="ky-so-2026")
 SIGNING_STAMP_FONT = env(
     "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 )

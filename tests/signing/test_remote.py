@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from signing import devcsc, personal
+from signing import personal
 from signing.errors import (
     AuthorizationRefused,
     CredentialMismatch,
@@ -30,71 +27,13 @@ from signing.errors import (
     WrongPin,
 )
 from signing.personal import DocumentToSign
-
-ROOT = Path(__file__).resolve().parents[2]
-CLIENT_ID, CLIENT_SECRET = "vanthu-test", "test-client-secret"
-HUY = devcsc.DevAccount(
-    user_id="001085001234",
-    common_name="Nguyễn Quang Huy",
-    credentials=("huy",),
-    pin="24681357",
-    organisation="Sở Khoa học và Công nghệ",
-    uid="CCCD:001085001234",
-)
-MINH = devcsc.DevAccount(user_id="001090005678", common_name="Hoàng Văn Minh", credentials=("minh",), otp="918273")
-
-
-class CscServer:
-    def __init__(self, directory: Path, *, sad_lifetime: int | None = None, api: str = "v1,v2"):
-        args = [sys.executable, "-m", "signing.devcsc", str(directory), "--api", api]
-        if sad_lifetime is not None:
-            args += ["--sad-lifetime", str(sad_lifetime)]
-        self.log = directory / f"server-{sad_lifetime}-{api}.log"
-        with self.log.open("w") as log:  # a file, not a pipe: the server logs every refusal it makes
-            self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
-        line = self.proc.stdout.readline()
-        self.proc.stdout.close()
-        if not line.startswith("READY "):
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError(f"devcsc did not start: {line!r} {self.log.read_text()[-2000:]}")
-        self.url = line.split()[1]
-        self.root_der = devcsc.root_certificate_der(directory)
-
-    def calls(self) -> dict[str, int]:
-        with urllib.request.urlopen(f"{self.url}/_dev/calls", timeout=10) as response:
-            return json.load(response)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def csc_dir(tmp_path_factory) -> Path:
-    return devcsc.ensure(
-        tmp_path_factory.mktemp("csc"), accounts=[HUY, MINH], client_id=CLIENT_ID, client_secret=CLIENT_SECRET
-    )
-
-
-@pytest.fixture(scope="session")
-def csc_server(csc_dir):
-    server = CscServer(csc_dir)
-    yield server
-    server.stop()
+from tests.signing_support import HUY, MINH, CscServer
 
 
 @pytest.fixture
-def provider(settings, csc_server):
-    settings.SIGNING_CSC_URL = csc_server.url
-    settings.SIGNING_CSC_PROVIDER = "devcsc"
-    settings.SIGNING_CSC_AUTH = "client_credentials"
-    settings.SIGNING_CSC_CLIENT_ID = CLIENT_ID
-    settings.SIGNING_CSC_CLIENT_SECRET = CLIENT_SECRET
-    settings.SIGNING_CSC_TIMEOUT = 10
-    settings.SIGNING_CSC_API_VERSION = "v1"
-    settings.SIGNING_TSA_URL = devcsc.tsa_url(csc_server.url)  # B-T: the provider PKI's TSA
-    return csc_server
+def provider(settings, remote_provider):
+    settings.SIGNING_CSC_API_VERSION = "v1"  # the tests down to the v2 section pin v1
+    return remote_provider
 
 
 @pytest.fixture

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -12,6 +15,12 @@ from signing import services
 from tests.signing_support import sample_pdf
 
 pytestmark = pytest.mark.django_db
+
+
+def _record(*, pdf: bytes, **kwargs):
+    """An issued revision as the applications record one: the PDF stored first, the record naming it."""
+    name = default_storage.save(f"blobs/test/{hashlib.sha256(pdf).hexdigest()}.pdf", ContentFile(pdf))
+    return services.record_issued_revision(pdf=pdf, file_name=name, **kwargs)
 
 
 def _upload(client, data: bytes, name: str = "van-ban.pdf"):
@@ -27,7 +36,7 @@ def test_upload_form_is_public(client):
 
 def test_upload_signed_pdf_shows_signer_time_level_and_issued_record(client, signed_bt):
     code = services.new_verification_code()
-    services.record_issued_revision(
+    _record(
         code=code,
         pdf=signed_bt,
         number="05/STTTT-TTr",
@@ -49,7 +58,7 @@ def test_upload_signed_pdf_shows_signer_time_level_and_issued_record(client, sig
 def test_issued_record_is_found_from_a_later_revision(client, signed_bt, dev_p12):
     """A document issued at revision N is still recognised after someone adds a signature to it."""
     code = services.new_verification_code()
-    services.record_issued_revision(code=code, pdf=signed_bt, number="12/KH-STTTT", subject="Kế hoạch", issuer="Sở")
+    _record(code=code, pdf=signed_bt, number="12/KH-STTTT", subject="Kế hoạch", issuer="Sở")
     p12, password = dev_p12("user-phogiamdoc")
     countersigned = services.sign_pdf_with_pkcs12(signed_bt, pkcs12=p12, password=password, level="B-B")
     html = _upload(client, countersigned).content.decode()
@@ -81,10 +90,8 @@ def test_record_page_shows_latest_revision_and_qr_url(client, signed_bt, setting
     settings.SITE_URL = "https://vanthu.example.vn"
     code = services.new_verification_code()
     assert len(code) == 12 and code != services.new_verification_code()
-    services.record_issued_revision(
-        code=code, pdf=sample_pdf(1), number="05/STTTT-TTr", subject="Bản nháp", issuer="Sở"
-    )
-    services.record_issued_revision(code=code, pdf=signed_bt, number="05/STTTT-TTr", subject="Bản ký", issuer="Sở")
+    _record(code=code, pdf=sample_pdf(1), number="05/STTTT-TTr", subject="Bản nháp", issuer="Sở")
+    _record(code=code, pdf=signed_bt, number="05/STTTT-TTr", subject="Bản ký", issuer="Sở")
     assert services.verification_url(code) == f"https://vanthu.example.vn/xac-thuc/{code}/"
 
     html = client.get(f"/xac-thuc/{code}/").content.decode()

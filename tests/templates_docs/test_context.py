@@ -15,7 +15,7 @@ from templates_docs.context import (
 )
 from templates_docs.errors import TemplateDataError, UnknownDocumentType
 from templates_docs.names import agency_in_text
-from templates_docs.services import DOCUMENT_TYPES, default_organisation, load_sample
+from templates_docs.services import DOCUMENT_TYPES, default_organisation, load_sample, sample_context
 
 ORG = {
     "parent_agency": "UBND tỉnh Lạng Sơn",
@@ -197,13 +197,7 @@ def test_legal_bases_are_refused_for_a_type_without_them_not_dropped():
 @pytest.mark.parametrize("slug", list(DOCUMENT_TYPES))
 def test_every_sample_fills_the_context_it_describes(slug):
     sample = load_sample(slug)
-    ctx = build_context(
-        doc_type=slug,
-        data=parse_data(sample),
-        organisation=sample.get("organisation") or default_organisation(),
-        draft=False,
-        today=date(2026, 1, 1),
-    )
+    ctx = sample_context(slug, draft=False, today=date(2026, 1, 1))
     assert ctx["signer_name"] == sample["signer"]["name"]
     assert ctx["subject"].removeprefix("V/v ") == sample["subject"].removeprefix("V/v ")
     lines = [line for line in sample["body"].splitlines() if line.strip()]

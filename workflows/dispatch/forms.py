@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+from collections.abc import Mapping, Sequence
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -227,6 +228,44 @@ class NumberForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     """A step with nothing to fill in: the button is the decision."""
+
+
+class SignForm(forms.Form):
+    """The leader's one-step signature: which of their methods, and the secret it needs, typed now."""
+
+    method = forms.ChoiceField(label=_("Ký bằng"), widget=forms.RadioSelect)
+    pin = forms.CharField(
+        label=_("PIN ký số"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("PIN của chứng thư số hoặc của thiết bị ký; hệ thống không lưu PIN."),
+    )
+    otp = forms.CharField(
+        label=_("Mã OTP"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("Chỉ khi nhà cung cấp ký số từ xa yêu cầu (mã trên điện thoại)."),
+    )
+
+    def __init__(self, *args, methods: Sequence[Mapping], **kwargs):
+        """`methods`: dicts with `value`, `label`, `needs_pin`, `needs_otp` (the view builds them)."""
+        super().__init__(*args, **kwargs)
+        self.methods = {m["value"]: m for m in methods}
+        self.fields["method"].choices = [(m["value"], m["label"]) for m in methods]
+        if len(methods) == 1:
+            self.fields["method"].initial = methods[0]["value"]
+
+    def clean(self):
+        cleaned = super().clean()
+        method = self.methods.get(cleaned.get("method", ""))
+        if method is None:
+            return cleaned
+        if method["needs_pin"] and not cleaned.get("pin"):
+            self.add_error("pin", _("Cần nhập PIN để ký."))
+        if method["needs_otp"] and not (cleaned.get("otp") or "").strip():
+            self.add_error("otp", _("Cần nhập mã OTP để ký."))
+        return cleaned
 
 
 class ExternalPrepareForm(forms.Form):

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 from viewflow.fsm import TransitionNotAllowed
@@ -29,7 +30,7 @@ from core.types import User
 
 from . import edxml, selectors
 from .errors import DispatchError
-from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm
+from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm, SignForm
 from .models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchRevision, ExternalSignature
 from .services import decisions, delivery, documents, drafting, issuing
 
@@ -163,40 +164,42 @@ class DraftView(StepView):
         return HttpResponseRedirect(here)
 
 
-class ReviewView(StepView):
+class DecisionView(StepView):
+    """A step that approves the draft or returns it to its author, with a comment."""
+
     form_class = DecisionForm
     submit_label = _("Ghi ý kiến")
+    approved_message: str = ""  # lazy: translated when the step is done
+
+    def decide(self, **kwargs):
+        raise NotImplementedError
 
     def perform(self, form) -> None:
-        comment = decisions.review_dispatch(
+        comment = self.decide(
             process=self.process,
             user=self.request.user,
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
         )
         self.done_message = (
-            _("Đã đồng ý, chuyển lãnh đạo duyệt.")
+            str(self.approved_message)
             if comment.decision == decisions.APPROVED
             else _("Đã trả lại dự thảo cho người soạn thảo.")
         )
 
 
-class ApproveView(StepView):
-    form_class = DecisionForm
-    submit_label = _("Ghi ý kiến")
+class ReviewView(DecisionView):
+    approved_message = gettext_lazy("Đã đồng ý, chuyển lãnh đạo duyệt.")
 
-    def perform(self, form) -> None:
-        comment = decisions.approve_dispatch(
-            process=self.process,
-            user=self.request.user,
-            decision=form.cleaned_data["decision"],
-            comment=form.cleaned_data["comment"],
-        )
-        self.done_message = (
-            _("Đã duyệt, chuyển văn thư cấp số.")
-            if comment.decision == decisions.APPROVED
-            else _("Đã trả lại dự thảo cho người soạn thảo.")
-        )
+    def decide(self, **kwargs):
+        return decisions.review_dispatch(**kwargs)
+
+
+class ApproveView(DecisionView):
+    approved_message = gettext_lazy("Đã duyệt, chuyển văn thư cấp số.")
+
+    def decide(self, **kwargs):
+        return decisions.approve_dispatch(**kwargs)
 
 
 class NumberView(RecentAuthenticationRequiredMixin, StepView):
@@ -210,12 +213,42 @@ class NumberView(RecentAuthenticationRequiredMixin, StepView):
         self.done_message = _("Đã cấp số %(number)s.") % {"number": self.process.number}
 
 
+_METHOD_LABELS = {
+    "remote": _("Ký số từ xa: %(label)s"),
+    "protected": _("Chứng thư số cá nhân, mở bằng PIN ký của bạn: %(label)s"),
+    "token": _("Thiết bị ký (token) của bạn: %(label)s"),
+}
+
+
+def _method_choice(method) -> dict:
+    return {
+        "value": f"{method.kind}:{method.ref}",
+        "label": _METHOD_LABELS[method.kind] % {"label": method.label},
+        "needs_pin": method.needs_pin,
+        "needs_otp": method.needs_otp,
+    }
+
+
 class SignView(RecentAuthenticationRequiredMixin, StepView):
+    """The leader signs with one of their own methods and the PIN/OTP they type (or goes to the two-step page)."""
+
+    form_class = SignForm
     submit_label = _("Ký số")
     done_message = _("Đã ký số văn bản.")
 
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["methods"] = [_method_choice(m) for m in issuing.signing_methods(self.request.user)]
+        return kwargs
+
     def perform(self, form) -> None:
-        issuing.sign_dispatch(process=self.process, user=self.request.user)
+        issuing.sign_dispatch(
+            process=self.process,
+            user=self.request.user,
+            method=form.cleaned_data["method"],
+            pin=form.cleaned_data["pin"],
+            otp=form.cleaned_data["otp"],
+        )
 
 
 class SealView(RecentAuthenticationRequiredMixin, StepView):

@@ -1,4 +1,5 @@
-"""Demo data: ~40 postal businesses and service points of Lạng Sơn and a running campaign in mixed states.
+"""Demo data: 40 postal businesses and service points in real communes of Lạng Sơn (after the 2025 reform) and a
+running campaign in mixed states.
 
 Idempotent: carriers are matched by identity, the campaign by slug, and pledges that already answered are left
 alone. Signatures go through the real services (OTP codes read from an in-memory mailbox while loading).
@@ -15,6 +16,9 @@ from django.core import mail
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from places.models import Commune
+from places.selectors import current_communes
+from places.services import find_commune, home_province
 from signing import services as signing
 from signing.devpki import issue_carrier_certificate, signature_png
 from workflows.pledges.models import Campaign, Carrier, OtpChallenge, Pledge
@@ -27,98 +31,86 @@ from workflows.pledges.services.otp import send_otp
 CAMPAIGN_SLUG = "noi-khong-hang-lau-2026"
 DEMO_CARRIER_USER = "doanhnghiep"
 
-DISTRICTS = (
-    "Thành phố Lạng Sơn",
-    "Tràng Định",
-    "Văn Lãng",
-    "Bình Gia",
-    "Bắc Sơn",
-    "Văn Quan",
-    "Cao Lộc",
-    "Lộc Bình",
-    "Chi Lăng",
-    "Đình Lập",
-    "Hữu Lũng",
+# The post offices of the communes that were district seats before 1 July 2025 (the names are the package's).
+POST_OFFICE_COMMUNES = (
+    "Phường Đông Kinh",
+    "Xã Thất Khê",
+    "Xã Na Sầm",
+    "Xã Bình Gia",
+    "Xã Bắc Sơn",
+    "Xã Văn Quan",
+    "Xã Đồng Đăng",
+    "Xã Lộc Bình",
+    "Xã Chi Lăng",
+    "Xã Đình Lập",
+    "Xã Hữu Lũng",
 )
 ENTERPRISES = (
-    ("Bưu điện tỉnh Lạng Sơn", "Thành phố Lạng Sơn", "Nguyễn Văn Bình", "Giám đốc"),
-    ("Chi nhánh Viettel Post Lạng Sơn", "Thành phố Lạng Sơn", "Hoàng Thị Lan", "Giám đốc chi nhánh"),
-    ("Công ty TNHH Chuyển phát nhanh Lạng Sơn", "Cao Lộc", "Trần Văn An", "Giám đốc"),
-    ("Chi nhánh Giao Hàng Nhanh Lạng Sơn", "Thành phố Lạng Sơn", "Lê Minh Đức", "Trưởng chi nhánh"),
-    ("Chi nhánh J&T Express Lạng Sơn", "Thành phố Lạng Sơn", "Phạm Thu Hà", "Trưởng chi nhánh"),
-    ("Chi nhánh Giao Hàng Tiết Kiệm Lạng Sơn", "Cao Lộc", "Vi Văn Thắng", "Trưởng chi nhánh"),
-    ("Chi nhánh EMS Lạng Sơn", "Thành phố Lạng Sơn", "Nông Thị Hằng", "Giám đốc chi nhánh"),
-    ("Chi nhánh Ninja Van Lạng Sơn", "Hữu Lũng", "Đặng Quốc Huy", "Trưởng chi nhánh"),
-    ("Chi nhánh Nhất Tín Logistics Lạng Sơn", "Lộc Bình", "Lăng Văn Sơn", "Trưởng chi nhánh"),
+    ("Bưu điện tỉnh Lạng Sơn", "Phường Lương Văn Tri", "Nguyễn Văn Bình", "Giám đốc"),
+    ("Chi nhánh Viettel Post Lạng Sơn", "Phường Đông Kinh", "Hoàng Thị Lan", "Giám đốc chi nhánh"),
+    ("Công ty TNHH Chuyển phát nhanh Lạng Sơn", "Xã Cao Lộc", "Trần Văn An", "Giám đốc"),
+    ("Chi nhánh Giao Hàng Nhanh Lạng Sơn", "Phường Tam Thanh", "Lê Minh Đức", "Trưởng chi nhánh"),
+    ("Chi nhánh J&T Express Lạng Sơn", "Phường Kỳ Lừa", "Phạm Thu Hà", "Trưởng chi nhánh"),
+    ("Chi nhánh Giao Hàng Tiết Kiệm Lạng Sơn", "Xã Đồng Đăng", "Vi Văn Thắng", "Trưởng chi nhánh"),
+    ("Chi nhánh EMS Lạng Sơn", "Phường Đông Kinh", "Nông Thị Hằng", "Giám đốc chi nhánh"),
+    ("Chi nhánh Ninja Van Lạng Sơn", "Xã Hữu Lũng", "Đặng Quốc Huy", "Trưởng chi nhánh"),
+    ("Chi nhánh Nhất Tín Logistics Lạng Sơn", "Xã Na Dương", "Lăng Văn Sơn", "Trưởng chi nhánh"),
 )
+SERVICE_POINTS = 20  # cultural post offices, one in each of 20 communes taken from the package's list
 # The outcome each carrier gets, by position, so the campaign shows every state.
 OUTCOMES = ("pending",) + ("a", "c", "pending", "a", "declined", "pending", "a", "c", "pending", "a") * 4
 
 
+def _service_point_communes() -> list[Commune]:
+    """Every third xã of the province not already served above, in the package's order of codes."""
+    taken = set(POST_OFFICE_COMMUNES) | {e[1] for e in ENTERPRISES}
+    xa = [c for c in current_communes().order_by("code") if c.division_type == Commune.Type.XA and c.name not in taken]
+    return xa[::3][:SERVICE_POINTS]
+
+
 def _carriers() -> list[dict]:
+    province = home_province().in_text
     rows = []
-    for index, (name, district, rep, title) in enumerate(ENTERPRISES):
+    for index, (name, commune, rep, title) in enumerate(ENTERPRISES):
         rows.append(
             {
                 "name": name,
                 "kind": Carrier.Kind.ENTERPRISE,
                 "tax_code": f"49001{index:05d}",
                 "licence_number": f"{210 + index}/GP-BTTTT",
-                "address": f"Số {12 + index} đường Trần Đăng Ninh, {district}",
-                "district": district,
+                "address": f"Số {12 + index} đường Trần Đăng Ninh, {commune}, {province}",
+                "commune": find_commune(text=commune),
                 "representative": rep,
                 "representative_title": title,
                 "email": f"dn{index + 1}@buuchinh-langson.example.vn",
                 "phone": f"0205 387 {100 + index}",
             }
         )
-    for index, district in enumerate(DISTRICTS):
+    for index, commune in enumerate(POST_OFFICE_COMMUNES):
+        unit = find_commune(text=commune)
         rows.append(
             {
-                "name": f"Bưu cục trung tâm {district}",
+                "name": f"Bưu cục trung tâm {unit.short_name}",
                 "kind": Carrier.Kind.POST_OFFICE,
                 "tax_code": f"4900100000-{index + 1:03d}",
                 "licence_number": "",
-                "address": f"Thị trấn/trung tâm {district}",
-                "district": district,
+                "address": f"Trung tâm {unit.name}, {province}",
+                "commune": unit,
                 "representative": ["Lương Văn Tú", "Hà Thị Mai", "Vy Văn Hùng", "Chu Thị Nga"][index % 4],
                 "representative_title": "Trưởng bưu cục",
                 "email": f"bc{index + 1}@buuchinh-langson.example.vn",
                 "phone": f"0205 388 {100 + index}",
             }
         )
-    communes = (
-        "Tân Thanh",
-        "Hoàng Đồng",
-        "Đồng Đăng",
-        "Na Sầm",
-        "Bình Gia",
-        "Vũ Lễ",
-        "Văn Quan",
-        "Mai Pha",
-        "Na Dương",
-        "Chi Lăng",
-        "Thái Bình",
-        "Hữu Lũng",
-        "Hòa Cư",
-        "Quốc Khánh",
-        "Hồng Phong",
-        "Tú Đoạn",
-        "Bắc Sơn",
-        "Khuất Xá",
-        "Đình Lập",
-        "Tràng Định",
-    )
-    for index, commune in enumerate(communes):
-        district = DISTRICTS[(index * 3 + 2) % len(DISTRICTS)]
+    for index, unit in enumerate(_service_point_communes()):
         rows.append(
             {
-                "name": f"Điểm Bưu điện văn hóa xã {commune}",
+                "name": f"Điểm Bưu điện văn hóa xã {unit.short_name}",
                 "kind": Carrier.Kind.SERVICE_POINT,
                 "tax_code": "",
                 "licence_number": "",
-                "address": f"Xã {commune}, huyện {district}",
-                "district": district,
+                "address": f"{unit.name}, {province}",
+                "commune": unit,
                 "representative": ["Hoàng Văn Khánh", "Lộc Thị Hoa", "Triệu Văn Dũng", "Mã Thị Thu"][index % 4],
                 "representative_title": "Nhân viên điểm phục vụ",
                 "email": f"diem{index + 1}@buuchinh-langson.example.vn",

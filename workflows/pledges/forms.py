@@ -4,8 +4,11 @@ import base64
 import binascii
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from places.models import Commune
+from places.selectors import current_communes
 from workflows.pledges.models import Campaign, Carrier
 
 
@@ -43,6 +46,12 @@ class Pkcs12Form(forms.Form):
 class UploadForm(forms.Form):
     signed_pdf = forms.FileField(label=_("Tệp PDF đã ký số"))
 
+    def clean_signed_pdf(self):
+        upload = self.cleaned_data["signed_pdf"]
+        if upload.size > settings.VANTHU_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("Tệp quá lớn."))
+        return upload
+
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Lý do từ chối"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
@@ -51,7 +60,7 @@ class DeclineForm(forms.Form):
 class CorrectionForm(forms.Form):
     name = forms.CharField(label=_("Tên"), max_length=255, required=False)
     address = forms.CharField(label=_("Địa chỉ"), max_length=500, required=False)
-    district = forms.CharField(label=_("Huyện/thành phố"), max_length=100, required=False)
+    commune = forms.ChoiceField(label=_("Xã, phường"), required=False)
     representative = forms.CharField(label=_("Người đại diện"), max_length=200, required=False)
     representative_title = forms.CharField(label=_("Chức vụ"), max_length=200, required=False)
     email = forms.EmailField(label=_("Thư điện tử"), required=False)
@@ -60,14 +69,22 @@ class CorrectionForm(forms.Form):
     licence_number = forms.CharField(label=_("Số giấy phép bưu chính"), max_length=100, required=False)
     note = forms.CharField(label=_("Ghi chú"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].choices = [("", "—"), *((c.name, c.name) for c in current_communes())]
+
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp CSV hoặc XLSX"))
 
 
 class CampaignForm(forms.ModelForm):
-    target_districts = forms.MultipleChoiceField(
-        label=_("Các huyện/thành phố"), required=False, widget=forms.CheckboxSelectMultiple
+    target_communes = forms.ModelMultipleChoiceField(
+        label=_("Các xã, phường"),
+        queryset=Commune.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=_("Giữ phím Ctrl (hoặc Cmd) để chọn nhiều xã, phường."),
     )
     target_kinds = forms.MultipleChoiceField(
         label=_("Các loại"), required=False, choices=Carrier.Kind.choices, widget=forms.CheckboxSelectMultiple
@@ -88,7 +105,7 @@ class CampaignForm(forms.ModelForm):
             "opens_at",
             "closes_at",
             "target",
-            "target_districts",
+            "target_communes",
             "target_kinds",
             "target_carriers",
             "reminder_days",
@@ -101,8 +118,7 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        districts = Carrier.objects.exclude(district="").values_list("district", flat=True).distinct()
-        self.fields["target_districts"].choices = [(d, d) for d in sorted(set(districts))]
+        self.fields["target_communes"].queryset = current_communes()
         self.fields["closes_at"].required = True
         if self.instance.pk and isinstance(self.instance.reminder_days, list):
             self.initial["reminder_days"] = ", ".join(str(d) for d in self.instance.reminder_days)
@@ -123,8 +139,8 @@ class CampaignForm(forms.ModelForm):
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("Hạn ký phải sau ngày mở."))
         target = data.get("target")
-        if target == Campaign.Target.DISTRICT and not data.get("target_districts"):
-            self.add_error("target_districts", _("Chọn ít nhất một huyện/thành phố."))
+        if target == Campaign.Target.COMMUNE and not data.get("target_communes"):
+            self.add_error("target_communes", _("Chọn ít nhất một xã, phường."))
         if target == Campaign.Target.KIND and not data.get("target_kinds"):
             self.add_error("target_kinds", _("Chọn ít nhất một loại."))
         if target == Campaign.Target.PICKED and not data.get("target_carriers"):

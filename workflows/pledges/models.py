@@ -27,7 +27,17 @@ class Carrier(models.Model):
     tax_code = models.CharField(_("mã số thuế"), max_length=20, blank=True, db_index=True)
     licence_number = models.CharField(_("số giấy phép bưu chính"), max_length=100, blank=True)
     address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
-    district = models.CharField(_("huyện/thành phố"), max_length=100, blank=True, db_index=True)
+    commune = models.ForeignKey(
+        "places.Commune",
+        verbose_name=_("xã, phường"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carriers",
+    )
+    # History: what the registry said before the 2025 reform (the district level ended on 1 July 2025).
+    former_district = models.CharField(_("địa bàn cũ (trước 01/7/2025)"), max_length=100, blank=True)
+    former_address = models.CharField(_("địa chỉ cũ (trước 01/7/2025)"), max_length=500, blank=True)
     representative = models.CharField(_("người đại diện"), max_length=200, blank=True)
     representative_title = models.CharField(_("chức vụ người đại diện"), max_length=200, blank=True)
     email = models.EmailField(_("thư điện tử"), blank=True)
@@ -64,7 +74,7 @@ class Campaign(models.Model):
 
     class Target(models.TextChoices):
         ALL = "all", _("Tất cả doanh nghiệp, điểm phục vụ đang hoạt động")
-        DISTRICT = "district", _("Theo huyện/thành phố")
+        COMMUNE = "commune", _("Theo xã, phường")
         KIND = "kind", _("Theo loại")
         PICKED = "picked", _("Danh sách chọn")
 
@@ -88,7 +98,9 @@ class Campaign(models.Model):
     )
     pledge_body = models.TextField(_("nội dung cam kết"), blank=True, help_text=_("Mỗi đoạn một dòng."))
     target = models.CharField(_("đối tượng"), max_length=20, choices=Target.choices, default=Target.ALL)
-    target_districts = models.JSONField(_("các huyện/thành phố"), default=list, blank=True)
+    target_communes = models.ManyToManyField(
+        "places.Commune", verbose_name=_("các xã, phường"), blank=True, related_name="+"
+    )
     target_kinds = models.JSONField(_("các loại"), default=list, blank=True)
     target_carriers = models.ManyToManyField(Carrier, verbose_name=_("danh sách chọn"), blank=True, related_name="+")
     reminder_days = models.JSONField(

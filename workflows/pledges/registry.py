@@ -19,6 +19,10 @@ from django.utils.translation import gettext as _
 
 from core.text import fold
 from core.uploads import UploadRefused, ZipLimitExceeded, ZipLimits, open_zip
+from places.conversion import AMBIGUOUS, MATCHED, Conversion, convert_old_address, new_address, ward_from_address
+from places.errors import UnknownCommune
+from places.models import Commune
+from places.services import find_commune, home_province
 from templates_docs.spreadsheets import append_row, csv_bytes, is_risky
 from workflows.pledges.errors import RegistryFileError
 from workflows.pledges.models import Carrier
@@ -30,13 +34,18 @@ COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("tax_code", "Mã số thuế", ("mã số thuế", "mst", "tax_code", "tax code")),
     ("licence_number", "Số giấy phép bưu chính", ("số giấy phép bưu chính", "số giấy phép", "licence_number")),
     ("address", "Địa chỉ", ("địa chỉ", "address")),
-    ("district", "Huyện/thành phố", ("huyện/thành phố", "huyện", "district")),
+    ("commune", "Xã/phường", ("xã, phường", "xã/phường", "xã", "phường", "đặc khu", "mã xã", "commune", "ward")),
     ("representative", "Người đại diện", ("người đại diện", "representative")),
     ("representative_title", "Chức vụ", ("chức vụ", "representative_title", "title")),
     ("email", "Thư điện tử", ("thư điện tử", "email", "e-mail")),
     ("phone", "Điện thoại", ("điện thoại", "phone", "số điện thoại")),
 )
 FIELDS = tuple(c[0] for c in COLUMNS)
+# Read, never exported: a file from before 1 July 2025 names the district; its rows are converted to the commune.
+OLD_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("former_district", "Huyện/thành phố", ("huyện/thành phố", "huyện", "quận/huyện", "huyện cũ", "district")),
+)
+HISTORY_FIELDS = ("former_district", "former_address")
 MAX_ROWS = 20_000
 MAX_COLUMNS = 60
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -49,10 +58,16 @@ _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 class ImportRow:
     line: int
     data: dict[str, str]
-    status: str = "new"  # new | changed | unchanged | invalid
+    status: str = "new"  # new | changed | unchanged | invalid | ambiguous (an old address staff must place)
     errors: list[str] = field(default_factory=list)
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)
     carrier_id: int | None = None
+    commune: Commune | None = None
+    conversion: Conversion | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The row as model field values: the commune is the unit itself, not its name."""
+        return {**{f: v for f, v in self.data.items() if f != "commune"}, "commune": self.commune}
 
 
 @dataclass
@@ -75,8 +90,17 @@ class ImportPreview:
         return [r for r in self.rows if r.status == "invalid"]
 
     @property
+    def ambiguous(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.status == "ambiguous"]
+
+    @property
+    def converted(self) -> list[ImportRow]:
+        """Rows whose old address was converted (or placed by a choice): shown old → new in the preview."""
+        return [r for r in self.rows if r.conversion is not None and r.commune is not None]
+
+    @property
     def can_apply(self) -> bool:
-        return not self.invalid and bool(self.new or self.changed)
+        return not self.invalid and bool(self.new or self.changed or self.ambiguous)
 
 
 def _folded(text: str) -> str:
@@ -152,7 +176,7 @@ def parse_rows(data: bytes, filename: str) -> list[ImportRow]:
         raise RegistryFileError(_("Tệp không có dữ liệu."))
     header = [_folded(h) for h in table[0]]
     positions: dict[str, int] = {}
-    for field_name, _label, aliases in COLUMNS:
+    for field_name, _label, aliases in COLUMNS + OLD_COLUMNS:
         for index, title in enumerate(header):
             if title in {_folded(a) for a in aliases}:
                 positions[field_name] = index
@@ -173,7 +197,56 @@ def parse_rows(data: bytes, filename: str) -> list[ImportRow]:
     return rows
 
 
-def _check(row: ImportRow) -> None:
+def field_value(carrier: Carrier, field_name: str) -> str:
+    if field_name == "commune":
+        return carrier.commune.name if carrier.commune else ""
+    return getattr(carrier, field_name) or ""
+
+
+def _convert_old_address(row: ImportRow, province, choice: str) -> None:
+    """A row naming its old district: the commune it became, the old address kept, the new one written."""
+    d = row.data
+    ward = d.get("commune") or ward_from_address(d.get("address", ""))
+    row.conversion = conversion = convert_old_address(district=d["former_district"], ward=ward, province=province)
+    if conversion.status == MATCHED:
+        row.commune = conversion.commune
+    elif conversion.status == AMBIGUOUS:
+        chosen = [c for c in conversion.candidates if c.code == choice]
+        if choice and not chosen:
+            row.errors.append(_("Xã, phường đã chọn không thuộc các xã, phường của địa chỉ cũ."))
+        row.commune = chosen[0] if chosen else None
+    else:
+        row.errors.append(
+            _(
+                "Không chuyển được địa chỉ cũ «%(old)s» sang xã, phường mới: ghi xã, phường mới vào cột Xã/phường "
+                "và bỏ trống cột huyện."
+            )
+            % {"old": conversion.old_label}
+        )
+    if row.commune is not None:
+        d["former_address"] = d.get("address", "") or conversion.old_label
+        d["address"] = new_address(address=d.get("address", ""), district=d["former_district"], commune=row.commune)
+        d["commune"] = row.commune.name
+
+
+def _check_commune(row: ImportRow, province, choice: str = "") -> None:
+    d = row.data
+    if d.get("former_district"):
+        _convert_old_address(row, province, choice)
+        return
+    d.pop("former_district", None)
+    if not d.get("commune"):
+        row.errors.append(_("Thiếu xã, phường."))
+        return
+    try:
+        row.commune = find_commune(text=d["commune"], province=province)
+    except UnknownCommune as exc:
+        row.errors.append(exc.message)
+        return
+    d["commune"] = row.commune.name
+
+
+def _check(row: ImportRow, province, choice: str = "") -> None:
     d = row.data
     if not d.get("name"):
         row.errors.append(_("Thiếu tên."))
@@ -194,9 +267,10 @@ def _check(row: ImportRow) -> None:
             validate_email(d["email"])
         except ValidationError:
             row.errors.append(_("Thư điện tử «%(email)s» không hợp lệ.") % {"email": d["email"]})
-    if not d.get("district"):
-        row.errors.append(_("Thiếu huyện/thành phố."))
-    for field_name in FIELDS:
+    _check_commune(row, province, choice)
+    for field_name in FIELDS + HISTORY_FIELDS:
+        if field_name == "commune":
+            continue
         max_length = Carrier._meta.get_field(field_name).max_length
         if max_length and len(d.get(field_name, "")) > max_length:
             row.errors.append(_("Cột %(col)s dài quá %(n)d ký tự.") % {"col": field_name, "n": max_length})
@@ -206,13 +280,18 @@ def _identity(d: dict[str, str]) -> tuple[str, str, str]:
     return (d.get("tax_code", ""), d.get("licence_number", ""), d.get("name", "").casefold())
 
 
-def preview_import(*, data: bytes, filename: str) -> ImportPreview:
-    """Check every row and compare it with the registry. Writes nothing."""
+def preview_import(*, data: bytes, filename: str, choices: dict[int, str] | None = None) -> ImportPreview:
+    """Check every row and compare it with the registry. Writes nothing.
+
+    `choices` places ambiguous old addresses: file line → the code of the commune staff chose among the candidates.
+    """
+    choices = choices or {}
     rows = parse_rows(data, filename)
-    existing = {(c.tax_code, c.licence_number, c.name.casefold()): c for c in Carrier.objects.all().only(*FIELDS, "id")}
+    existing = {(c.tax_code, c.licence_number, c.name.casefold()): c for c in Carrier.objects.select_related("commune")}
+    province = home_province()
     seen: dict[tuple[str, str, str], int] = {}
     for row in rows:
-        _check(row)
+        _check(row, province, choices.get(row.line, ""))
         key = _identity(row.data)
         if key in seen:
             row.errors.append(_("Trùng với dòng %(line)d (cùng tên, mã số thuế, số giấy phép).") % {"line": seen[key]})
@@ -220,15 +299,18 @@ def preview_import(*, data: bytes, filename: str) -> ImportPreview:
         if row.errors:
             row.status = "invalid"
             continue
+        if row.commune is None:
+            row.status = "ambiguous"
+            continue
         carrier = existing.get(key)
         if carrier is None:
             row.status = "new"
             continue
         row.carrier_id = carrier.pk
-        for field_name in FIELDS:
+        for field_name in FIELDS + HISTORY_FIELDS:
             if field_name not in row.data:
                 continue
-            old, new = getattr(carrier, field_name) or "", row.data[field_name]
+            old, new = field_value(carrier, field_name), row.data[field_name]
             if old != new:
                 row.changes[field_name] = (old, new)
         row.status = "changed" if row.changes else "unchanged"
@@ -237,8 +319,9 @@ def preview_import(*, data: bytes, filename: str) -> ImportPreview:
 
 def export_rows() -> list[list[Any]]:
     rows: list[list[Any]] = [[label for _f, label, _a in COLUMNS]]
-    for carrier in Carrier.objects.filter(is_active=True).order_by("district", "name"):
-        rows.append([carrier.get_kind_display() if f == "kind" else getattr(carrier, f) for f in FIELDS])
+    carriers = Carrier.objects.filter(is_active=True).select_related("commune").order_by("commune__name", "name")
+    for carrier in carriers:
+        rows.append([carrier.get_kind_display() if f == "kind" else field_value(carrier, f) for f in FIELDS])
     return rows
 
 

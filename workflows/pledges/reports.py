@@ -32,15 +32,18 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
     summary["A1"].font = Font(bold=True, size=13)
     append_row(summary, [])
     header = ["", "Đã ký", "Chờ ký", "Từ chối", "Không gửi được thư", "Tổng"]
-    for title, rows in (
-        ("Theo huyện/thành phố", selectors.breakdown_by_district(campaign)),
-        ("Theo loại", selectors.breakdown_by_kind(campaign)),
+    for title, rows, with_code in (
+        ("Theo xã, phường", selectors.breakdown_by_commune(campaign), True),
+        ("Theo loại", selectors.breakdown_by_kind(campaign), False),
     ):
         append_row(summary, [title])
         summary.cell(summary.max_row, 1).font = Font(bold=True)
-        append_row(summary, header)
+        append_row(summary, header + (["Mã đơn vị hành chính"] if with_code else []))
         for r in rows:
-            append_row(summary, [r.label, r.signed, r.pending, r.declined, r.bounced, r.total])
+            append_row(
+                summary,
+                [r.label, r.signed, r.pending, r.declined, r.bounced, r.total] + ([r.code] if with_code else []),
+            )
         append_row(summary, [])
     detail = workbook.create_sheet("Chi tiết")
     append_row(
@@ -48,7 +51,7 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
         [
             "Tên",
             "Loại",
-            "Huyện/thành phố",
+            "Xã, phường",
             "Mã số thuế",
             "Trạng thái",
             "Cách ký",
@@ -57,13 +60,13 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
             "Lý do từ chối",
         ],
     )
-    for p in campaign.pledges.select_related("carrier").order_by("carrier__district", "carrier__name"):
+    for p in campaign.pledges.select_related("carrier__commune").order_by("carrier__commune__name", "carrier__name"):
         append_row(
             detail,
             [
                 p.carrier.name,
                 p.carrier.get_kind_display(),
-                p.carrier.district,
+                p.carrier.commune.name if p.carrier.commune else "",
                 p.carrier.tax_code,
                 p.get_status_display(),
                 p.get_method_display() if p.method else "",
@@ -91,11 +94,15 @@ def report_data(campaign: Campaign) -> dict:
         },
         _("1. Tổng số đơn vị được mời: %(n)d; đã ký: %(s)d; chưa ký: %(p)d; từ chối: %(d)d; không gửi được thư: %(b)d.")
         % {"n": totals.total, "s": totals.signed, "p": totals.pending, "d": totals.declined, "b": totals.bounced},
-        _("2. Kết quả theo huyện/thành phố:"),
     ]
+    communes = selectors.breakdown_by_commune(campaign)
+    body.append(
+        _("2. Kết quả theo xã, phường (%(n)d xã, phường có đơn vị được mời):")
+        % {"n": sum(1 for r in communes if r.code)}
+    )
     body += [
         f"- {r.label}: {r.signed}/{r.total} đơn vị đã ký" + (f", {r.declined} từ chối" if r.declined else "") + ";"
-        for r in selectors.breakdown_by_district(campaign)
+        for r in communes
     ]
     body.append(_("3. Kết quả theo loại:"))
     body += [f"- {r.label}: {r.signed}/{r.total} đơn vị đã ký;" for r in selectors.breakdown_by_kind(campaign)]

@@ -9,10 +9,12 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from core.models import StaffProfile
 from core.organisation import organisation_info
 from core.roles import Role
+from core.text import fold
 from workflows.pledges.models import Campaign, Carrier, Pledge
 
 SESSION_KEY = "pledges_access"  # the public ids of the pledges this browser session unlocked by OTP
@@ -31,7 +33,7 @@ class Signatory:
     """What the public may see of a signed pledge: no personal data."""
 
     name: str
-    district: str
+    commune: str
     signed_at: datetime
 
 
@@ -46,11 +48,13 @@ def campaign_counters(campaign: Campaign) -> CampaignCounters:
 
 
 def public_signatories(campaign: Campaign, *, query: str = "") -> list[Signatory]:
-    pledges = Pledge.objects.filter(campaign=campaign, status=Pledge.Status.SIGNED).select_related("carrier")
+    pledges = Pledge.objects.filter(campaign=campaign, status=Pledge.Status.SIGNED).select_related("carrier__commune")
     if query:
-        pledges = pledges.filter(Q(carrier__name__icontains=query) | Q(carrier__district__icontains=query))
+        pledges = pledges.filter(Q(carrier__name__icontains=query) | Q(carrier__commune__name__icontains=query))
     return [
-        Signatory(name=p.carrier.name, district=p.carrier.district, signed_at=p.signed_at)
+        Signatory(
+            name=p.carrier.name, commune=p.carrier.commune.name if p.carrier.commune else "", signed_at=p.signed_at
+        )
         for p in pledges.order_by("-signed_at")
     ]
 
@@ -67,10 +71,20 @@ class BreakdownRow:
     pending: int
     declined: int
     bounced: int
+    code: str = ""
 
     @property
     def total(self) -> int:
         return self.signed + self.pending + self.declined + self.bounced
+
+    @property
+    def unsigned(self) -> int:
+        return self.total - self.signed
+
+    @property
+    def share(self) -> int:
+        """The signed share in whole per cent (0 for an empty row)."""
+        return round(100 * self.signed / self.total) if self.total else 0
 
 
 def _breakdown(campaign: Campaign, field: str, labels: dict[str, str] | None = None) -> list[BreakdownRow]:
@@ -90,8 +104,69 @@ def _breakdown(campaign: Campaign, field: str, labels: dict[str, str] | None = N
     ]
 
 
-def breakdown_by_district(campaign: Campaign) -> list[BreakdownRow]:
-    return _breakdown(campaign, "district")
+def breakdown_by_commune(campaign: Campaign) -> list[BreakdownRow]:
+    """One row per commune with invited carriers (and "—" for carriers not yet placed), by name."""
+    rows = (
+        Pledge.objects.filter(campaign=campaign)
+        .exclude(status=Pledge.Status.REVOKED)
+        .values("carrier__commune__code", "carrier__commune__name")
+        .annotate(**{status.value: Count("id", filter=Q(status=status)) for status in DASHBOARD_STATUSES})
+    )
+    result = [
+        BreakdownRow(
+            label=row["carrier__commune__name"] or _("Chưa xác định xã, phường"),
+            code=row["carrier__commune__code"] or "",
+            **{status.value: row[status.value] for status in DASHBOARD_STATUSES},
+        )
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: fold(r.label))
+
+
+def _sum(rows: list[BreakdownRow]) -> BreakdownRow:
+    return BreakdownRow(
+        label="", **{status.value: sum(getattr(r, status.value) for r in rows) for status in DASHBOARD_STATUSES}
+    )
+
+
+COMMUNE_SORTS = {
+    "name": lambda r: fold(r.label),
+    "signed": lambda r: (-r.share, -r.signed, fold(r.label)),
+    "unsigned": lambda r: (-r.unsigned, r.share, fold(r.label)),
+}
+
+
+@dataclass(frozen=True)
+class CommuneSummary:
+    """The commune breakdown for a phone: totals, the best and the furthest behind, then the searched rows."""
+
+    rows: list[BreakdownRow]
+    rows_total: BreakdownRow
+    total: BreakdownRow
+    communes: int
+    top: list[BreakdownRow]
+    bottom: list[BreakdownRow]
+    query: str
+    sort: str
+
+
+def commune_summary(campaign: Campaign, *, query: str = "", sort: str = "name", extremes: int = 5) -> CommuneSummary:
+    """`query` matches a commune's name (diacritics optional) or code; `sort` is a key of COMMUNE_SORTS."""
+    rows = breakdown_by_commune(campaign)
+    sort = sort if sort in COMMUNE_SORTS else "name"
+    placed = [r for r in rows if r.code]
+    wanted = " ".join(fold(query).split())
+    shown = [r for r in rows if not wanted or wanted in fold(r.label) or wanted == r.code]
+    return CommuneSummary(
+        rows=sorted(shown, key=COMMUNE_SORTS[sort]),
+        rows_total=_sum(shown),
+        total=_sum(rows),
+        communes=len(placed),
+        top=sorted(placed, key=COMMUNE_SORTS["signed"])[:extremes],
+        bottom=[r for r in sorted(placed, key=COMMUNE_SORTS["unsigned"]) if r.unsigned][:extremes],
+        query=query,
+        sort=sort,
+    )
 
 
 def breakdown_by_kind(campaign: Campaign) -> list[BreakdownRow]:
@@ -99,11 +174,7 @@ def breakdown_by_kind(campaign: Campaign) -> list[BreakdownRow]:
 
 
 def dashboard_totals(campaign: Campaign) -> BreakdownRow:
-    rows = breakdown_by_kind(campaign)
-    return BreakdownRow(
-        label="",
-        **{status.value: sum(getattr(r, status.value) for r in rows) for status in DASHBOARD_STATUSES},
-    )
+    return _sum(breakdown_by_kind(campaign))
 
 
 # --- the campaign and its carriers --------------------------------------------------------------
@@ -111,8 +182,8 @@ def dashboard_totals(campaign: Campaign) -> BreakdownRow:
 
 def campaign_targets(campaign: Campaign) -> QuerySet[Carrier]:
     carriers = Carrier.objects.filter(is_active=True).exclude(email="")
-    if campaign.target == Campaign.Target.DISTRICT:
-        carriers = carriers.filter(district__in=campaign.target_districts)
+    if campaign.target == Campaign.Target.COMMUNE:
+        carriers = carriers.filter(commune__in=campaign.target_communes.all())
     elif campaign.target == Campaign.Target.KIND:
         carriers = carriers.filter(kind__in=campaign.target_kinds)
     elif campaign.target == Campaign.Target.PICKED:

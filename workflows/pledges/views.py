@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, JsonResponse
@@ -89,17 +88,6 @@ def carrier_pledge(view):
     return wrapper
 
 
-def _answer_or_error(request, pledge: Pledge, form, call):
-    try:
-        outcome = call()
-    except PledgeError as exc:
-        form.add_error(None, exc.message)
-        return None
-    if outcome.already:
-        messages.info(request, _("Bản cam kết đã được trả lời trước đó; không ký lại."))
-    return redirect("pledges:pledge", public_id=pledge.public_id)
-
-
 @carrier_pledge
 def pledge_detail(request, pledge: Pledge):
     context = {
@@ -119,110 +107,91 @@ def _submitted(request) -> tuple:
     return None, None
 
 
-def _pending_or_redirect(request, pledge: Pledge):
-    if pledge.status != Pledge.Status.PENDING or not invitations.campaign_open(pledge):
-        messages.info(request, _("Bản cam kết không còn chờ ký."))
-        return redirect("pledges:pledge", public_id=pledge.public_id)
-    return None
+def pending_pledge(view):
+    """`carrier_pledge` for a page that answers the pledge: once it is no longer pending, back to the pledge."""
+
+    @carrier_pledge
+    @wraps(view)
+    def wrapper(request, pledge: Pledge, *args, **kwargs):
+        if pledge.status != Pledge.Status.PENDING or not invitations.campaign_open(pledge):
+            messages.info(request, _("Bản cam kết không còn chờ ký."))
+            return redirect("pledges:pledge", public_id=pledge.public_id)
+        return view(request, pledge, *args, **kwargs)
+
+    return wrapper
 
 
-@carrier_pledge
-def sign_simple(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
-    form = SimpleSignForm(initial={"typed_name": ""})
-    if request.method == "POST":
-        if request.POST.get("action") == "send":
-            try:
-                send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client=client_address(request))
-                messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
-            except PledgeError as exc:
-                messages.error(request, exc.message)
-            form = SimpleSignForm(initial={"typed_name": request.POST.get("typed_name", "")})
-        else:
-            form = SimpleSignForm(request.POST)
-            if form.is_valid():
-                response = _answer_or_error(
-                    request,
-                    pledge,
-                    form,
-                    lambda: answers.sign_simple(
-                        pledge=pledge,
-                        typed_name=form.cleaned_data["typed_name"],
-                        signature_png=form.cleaned_data["signature"],
-                        code=form.cleaned_data["code"],
-                        user=request.user,
-                        client=client_address(request),
-                    ),
-                )
-                if response is not None:
-                    return response
-    return render(request, "pledges/carrier/sign_simple.html", {"pledge": pledge, "form": form})
-
-
-@carrier_pledge
-def sign_pkcs12(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
-    form = Pkcs12Form(*_submitted(request))
+def _answer_page(request, pledge: Pledge, form, template: str, answer, arguments):
+    """One way of answering: on a valid POST the service `answer` (with what `arguments` takes from the form),
+    then back to the pledge; a refusal is shown on the form."""
     if request.method == "POST" and form.is_valid():
-        response = _answer_or_error(
-            request,
-            pledge,
-            form,
-            lambda: answers.sign_with_pkcs12(
-                pledge=pledge,
-                pkcs12=form.cleaned_data["certificate"].read(64 * 1024 + 1),
-                password=form.cleaned_data["password"],
-                user=request.user,
-                client=client_address(request),
-            ),
-        )
-        if response is not None:
-            return response
-    return render(request, "pledges/carrier/sign_pkcs12.html", {"pledge": pledge, "form": form})
-
-
-@carrier_pledge
-def upload_signed(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
-    form = UploadForm(*_submitted(request))
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["signed_pdf"]
-        if upload.size > settings.VANTHU_MAX_UPLOAD_BYTES:
-            form.add_error("signed_pdf", _("Tệp quá lớn."))
-        else:
-            response = _answer_or_error(
-                request,
-                pledge,
-                form,
-                lambda: answers.accept_upload(
-                    pledge=pledge, data=upload.read(), user=request.user, client=client_address(request)
-                ),
+        try:
+            outcome = answer(
+                pledge=pledge, user=request.user, client=client_address(request), **arguments(form.cleaned_data)
             )
-            if response is not None:
-                return response
-    return render(request, "pledges/carrier/upload.html", {"pledge": pledge, "form": form})
+        except PledgeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if outcome.already:
+                messages.info(request, _("Bản cam kết đã được trả lời trước đó; không ký lại."))
+            return redirect("pledges:pledge", public_id=pledge.public_id)
+    return render(request, template, {"pledge": pledge, "form": form})
 
 
-@carrier_pledge
+@pending_pledge
+def sign_simple(request, pledge: Pledge):
+    if request.method != "POST":
+        form = SimpleSignForm(initial={"typed_name": ""})
+    elif request.POST.get("action") == "send":
+        try:
+            send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.SIGN, client=client_address(request))
+            messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
+        except PledgeError as exc:
+            messages.error(request, exc.message)
+        form = SimpleSignForm(initial={"typed_name": request.POST.get("typed_name", "")})
+    else:
+        form = SimpleSignForm(request.POST)
+    return _answer_page(
+        request,
+        pledge,
+        form,
+        "pledges/carrier/sign_simple.html",
+        answers.sign_simple,
+        lambda data: {"typed_name": data["typed_name"], "signature_png": data["signature"], "code": data["code"]},
+    )
+
+
+@pending_pledge
+def sign_pkcs12(request, pledge: Pledge):
+    form = Pkcs12Form(*_submitted(request))
+
+    def certificate(data):
+        # read up to one byte past the service's limit, so that a larger file is refused, not cut
+        return {"pkcs12": data["certificate"].read(64 * 1024 + 1), "password": data["password"]}
+
+    return _answer_page(
+        request, pledge, form, "pledges/carrier/sign_pkcs12.html", answers.sign_with_pkcs12, certificate
+    )
+
+
+@pending_pledge
+def upload_signed(request, pledge: Pledge):
+    form = UploadForm(*_submitted(request))
+
+    def signed(data):
+        return {"data": data["signed_pdf"].read()}
+
+    return _answer_page(request, pledge, form, "pledges/carrier/upload.html", answers.accept_upload, signed)
+
+
+@pending_pledge
 def decline(request, pledge: Pledge):
-    if (response := _pending_or_redirect(request, pledge)) is not None:
-        return response
     form = DeclineForm(*_submitted(request))
-    if request.method == "POST" and form.is_valid():
-        response = _answer_or_error(
-            request,
-            pledge,
-            form,
-            lambda: answers.decline(
-                pledge=pledge, reason=form.cleaned_data["reason"], user=request.user, client=client_address(request)
-            ),
-        )
-        if response is not None:
-            return response
-    return render(request, "pledges/carrier/decline.html", {"pledge": pledge, "form": form})
+
+    def reason(data):
+        return {"reason": data["reason"]}
+
+    return _answer_page(request, pledge, form, "pledges/carrier/decline.html", answers.decline, reason)
 
 
 @carrier_pledge
@@ -291,7 +260,7 @@ def campaigns(request):
 @permission_required("pledges.view_carrier", raise_exception=True)
 def carriers(request):
     query = request.GET.get("q", "").strip()
-    items = Carrier.objects.all()
+    items = Carrier.objects.select_related("commune")
     if query:
         items = items.filter(name__icontains=query) | items.filter(tax_code__icontains=query)
     return render(request, "pledges/staff/carriers.html", {"carriers": items[:500], "query": query})
@@ -308,7 +277,20 @@ def import_carriers(request):
         try:
             if request.POST.get("action") == "apply":
                 stored = get_object_or_404(StoredFile, sha256=request.POST.get("upload", ""))
-                result = apply_import(data=stored.read(), filename=stored.filename, user=request.user)
+                choices = {
+                    int(key.removeprefix("commune_")): value
+                    for key, value in request.POST.items()
+                    if key.startswith("commune_") and key.removeprefix("commune_").isdigit()
+                }
+                try:
+                    result = apply_import(
+                        data=stored.read(), filename=stored.filename, user=request.user, choices=choices
+                    )
+                except PledgeError:
+                    # shown again with what was chosen, and the rows still to choose
+                    preview = registry.preview_import(data=stored.read(), filename=stored.filename, choices=choices)
+                    upload_id = stored.sha256
+                    raise
                 messages.success(
                     request,
                     _("Đã nhập: %(new)d mới, %(changed)d cập nhật.")
@@ -322,7 +304,10 @@ def import_carriers(request):
                 preview = registry.preview_import(data=data, filename=upload.name)
                 upload_id = store_file(data, filename=upload.name).sha256
         except PledgeError as exc:
-            form.add_error(None, exc.message)
+            if form.is_bound:
+                form.add_error(None, exc.message)
+            else:  # the confirmation step posts no file: the refusal is shown above the preview
+                messages.error(request, exc.message)
     return render(request, "pledges/staff/import.html", {"form": form, "preview": preview, "upload": upload_id})
 
 
@@ -371,13 +356,15 @@ def campaign_edit(request, slug: str):
 def dashboard(request, slug: str):
     campaign = get_object_or_404(Campaign, slug=slug)
     status = request.GET.get("status", "")
-    pledges = campaign.pledges.select_related("carrier").order_by("carrier__district", "carrier__name")
+    pledges = campaign.pledges.select_related("carrier__commune").order_by("carrier__commune__name", "carrier__name")
     if status:
         pledges = pledges.filter(status=status)
     context = {
         "campaign": campaign,
         "totals": selectors.dashboard_totals(campaign),
-        "by_district": selectors.breakdown_by_district(campaign),
+        "communes": selectors.commune_summary(
+            campaign, query=request.GET.get("xa", "").strip()[:100], sort=request.GET.get("sap_xep", "name")
+        ),
         "by_kind": selectors.breakdown_by_kind(campaign),
         "pledges": pledges,
         "status_filter": status,
@@ -406,7 +393,7 @@ def dashboard_data(request, slug: str):
             "pending": totals.pending,
             "declined": totals.declined,
             "bounced": totals.bounced,
-            "by_district": [r.__dict__ for r in selectors.breakdown_by_district(campaign)],
+            "by_commune": [r.__dict__ for r in selectors.breakdown_by_commune(campaign)],
         }
     )
 

@@ -133,6 +133,21 @@ class Driver:
             {**draft_payload(self.people, **overrides), "action": "submit"},
         )
 
+    def sign(self, process, user=None, *, pin: str | None = None, otp: str = ""):
+        """The leader's sign step with their first signing method and (by default) the dev signing PIN."""
+        from django.conf import settings
+
+        from workflows.dispatch.services.issuing import signing_methods
+
+        user = user or process.signer
+        methods = signing_methods(user)
+        data = {
+            "method": f"{methods[0].kind}:{methods[0].ref}" if methods else "",
+            "pin": settings.SIGNING_DEV_SIGNING_PIN if pin is None else pin,
+            "otp": otp,
+        }
+        return self.do(user, process, "sign", data)
+
     def decide(self, user, process, node: str, decision: str = "approve", comment: str = ""):
         return self.do(user, process, node, {"decision": decision, "comment": comment})
 
@@ -160,7 +175,7 @@ def issued(driver, people, keys, django_capture_on_commit_callbacks):
     """A public dispatch driven through every step up to sent (and published)."""
     process = driver.to_numbering(is_public="on")
     assert driver.do(people.clerk, process, "number", {"issued_date": _today()}).status_code == 302
-    assert driver.do(people.leader, process, "sign").status_code == 302
+    assert driver.sign(process, people.leader).status_code == 302
     assert driver.do(people.clerk, process, "seal").status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
         assert driver.do(people.clerk2, process, "send").status_code == 302

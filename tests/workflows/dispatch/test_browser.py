@@ -101,6 +101,7 @@ def test_one_dispatch_through_every_step(login, people, keys, drafting_units, li
     _submit_step(clerk)
     assert "01/STTTT-TTr" in clerk.content()
     _do_my_task(leader, subject)
+    leader.get_by_label("PIN ký số").fill(settings.SIGNING_DEV_SIGNING_PIN)  # his only method is preselected
     _submit_step(leader)
     _do_my_task(clerk, subject)
     _submit_step(clerk)

@@ -7,13 +7,14 @@ from contextlib import contextmanager
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from core.audit import trail_for
 from templates_docs import office
 from templates_docs.models import RegisterEntry
 from workflows.dispatch.models import DispatchRevision, Stage
 
-from .conftest import _today, open_task
+from .conftest import _today, execute_url, open_task
 
 
 @contextmanager
@@ -63,7 +64,7 @@ def test_retry_after_libreoffice_comes_back_gets_the_first_number(driver, people
 def test_signing_with_the_tsa_down_records_nothing_as_signed(driver, people, keys, tsa_down):
     process = driver.to_numbering()
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
-    response = driver.do(people.leader, process, "sign")
+    response = driver.sign(process, people.leader)
     assert response.status_code == 200
     assert "dấu thời gian" in response.content.decode()
     assert not process.revisions.filter(kind=DispatchRevision.Kind.SIGNED).exists()
@@ -79,8 +80,8 @@ def test_sign_retry_after_tsa_recovers(driver, people, keys):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with override_settings(SIGNING_TSA_URL=f"http://127.0.0.1:{port}/tsa", SIGNING_TSA_TIMEOUT=2):
-        assert driver.do(people.leader, process, "sign").status_code == 200
-    assert driver.do(people.leader, process, "sign").status_code == 302
+        assert driver.sign(process, people.leader).status_code == 200
+    assert driver.sign(process, people.leader).status_code == 302
     assert process.revisions.filter(kind=DispatchRevision.Kind.SIGNED).count() == 1
     assert process.stage == Stage.SEALING
 
@@ -88,7 +89,7 @@ def test_sign_retry_after_tsa_recovers(driver, people, keys):
 def test_seal_with_the_tsa_down_keeps_the_task(driver, people, keys):
     process = driver.to_numbering()
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
-    driver.do(people.leader, process, "sign")
+    driver.sign(process, people.leader)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -104,7 +105,10 @@ def test_leader_without_a_key_gets_a_clear_message(driver, people, keys):
     process = driver.to_numbering()
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
     SigningKey.objects.filter(owner=people.leader).update(is_active=False)
-    response = driver.do(people.leader, process, "sign")
+    driver.as_(people.leader)
+    page = driver.client.get(execute_url(open_task(process, "sign"))).content.decode()
+    assert "Bạn chưa có cách ký số nào" in page and reverse("dispatch:external_sign", args=[process.pk]) in page
+    response = driver.sign(process, people.leader)
     assert response.status_code == 200
-    assert "chưa có khóa ký số" in response.content.decode()
+    assert "Trường này là bắt buộc" in response.content.decode()
     assert open_task(process, "sign") is not None

@@ -30,6 +30,10 @@ def _payload(step: str, people) -> dict:
         return {"decision": "approve", "comment": "ok"}
     if step == "number":
         return {"issued_date": _today()}
+    if step == "sign":
+        from django.conf import settings
+
+        return {"method": "protected:user-giamdoc", "pin": settings.SIGNING_DEV_SIGNING_PIN}
     return {}
 
 

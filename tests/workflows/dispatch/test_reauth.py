@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -61,6 +60,7 @@ def _refused(response, url):
 
 
 STALE = settings.VANTHU_REAUTH_SECONDS + 60
+SIGN = {"method": "protected:user-giamdoc", "pin": settings.SIGNING_DEV_SIGNING_PIN}  # the leader's own PIN
 
 
 def test_stolen_session_cannot_sign_until_the_password_is_given_again(driver, people, keys):
@@ -71,7 +71,7 @@ def test_stolen_session_cannot_sign_until_the_password_is_given_again(driver, pe
 
     thief = stolen_session(people.leader, logged_in_seconds_ago=STALE)
     url = execute_url(task)
-    _refused(thief.post(url, {}), url)
+    _refused(thief.post(url, SIGN), url)
     _refused(thief.get(url), url)
     process.refresh_from_db()
     task.refresh_from_db()
@@ -84,14 +84,14 @@ def test_stolen_session_cannot_sign_until_the_password_is_given_again(driver, pe
     response = reauthenticate(thief, url, password="not-the-password")
     assert response.status_code == 200
     assert "Mật khẩu không đúng." in response.content.decode()
-    _refused(thief.post(url, {}), url)
+    _refused(thief.post(url, SIGN), url)
     assert AuditEntry.objects.filter(code="core.reauth.failed", actor=people.leader).count() == 1
 
     # the right one sends the user back to the step, which now signs
     response = reauthenticate(thief, url)
     assert response.status_code == 302 and response["Location"] == url
     assert AuditEntry.objects.filter(code="core.reauth.succeeded", actor=people.leader).count() == 1
-    assert thief.post(url, {}).status_code == 302
+    assert thief.post(url, SIGN).status_code == 302
     process.refresh_from_db()
     assert process.revisions.filter(kind=DispatchRevision.Kind.SIGNED).count() == 1
 
@@ -99,7 +99,7 @@ def test_stolen_session_cannot_sign_until_the_password_is_given_again(driver, pe
 def test_stolen_session_cannot_seal(driver, people, keys):
     process = driver.to_numbering()
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
-    driver.do(people.leader, process, "sign")
+    driver.sign(process, people.leader)
     task = _taken(driver, people.clerk, process, "seal")
 
     thief = stolen_session(people.clerk, logged_in_seconds_ago=STALE)
@@ -133,12 +133,12 @@ def test_stolen_session_cannot_take_a_number(driver, people):
     assert process.number and RegisterEntry.objects.count() == 1
 
 
-def test_stolen_session_cannot_sign_in_two_steps(driver, people, keys):
+def test_stolen_session_cannot_sign_in_two_steps(driver, people, keys, signing_pki):
     process = driver.to_numbering()
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
-    key = keys["user-giamdoc"]
-    password = Path(key.pkcs12_password_file).read_bytes().strip()
-    private_key, certificate, _chain = pkcs12.load_key_and_certificates(Path(key.pkcs12_path).read_bytes(), password)
+    key = signing_pki.dev_key("user-giamdoc")  # the dev PKI's copy: the leader's own key is under his PIN
+    password = key.password_path.read_bytes().strip()
+    private_key, certificate, _chain = pkcs12.load_key_and_certificates(key.p12_path.read_bytes(), password)
     cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
     url = reverse("dispatch:external_sign", args=[process.pk])
 
@@ -169,7 +169,7 @@ def test_the_proof_expires(driver, people, keys, node):
     if node != "number":
         driver.do(people.clerk, process, "number", {"issued_date": _today()})
     if node == "seal":
-        driver.do(people.leader, process, "sign")
+        driver.sign(process, people.leader)
     task = _taken(driver, performer, process, node)
     url = execute_url(task)
     age_proof(driver.client, settings.VANTHU_REAUTH_SECONDS - 5)

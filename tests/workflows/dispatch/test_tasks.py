@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime
 import io
-from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -73,9 +72,9 @@ def test_two_step_signing_with_a_key_held_elsewhere(driver, people, keys, signin
     """The leader's key is on a token: the server prepares, the token signs the digest, the server finishes."""
     process = driver.to_numbering(signer=str(people.deputy.pk), authority_prefix="KT.", authority_title="GIÁM ĐỐC")
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
-    key = keys["user-phogiamdoc"]
-    password = Path(key.pkcs12_password_file).read_bytes().strip()
-    private_key, certificate, _chain = pkcs12.load_key_and_certificates(Path(key.pkcs12_path).read_bytes(), password)
+    key = signing_pki.dev_key("user-phogiamdoc")  # the dev PKI's copy: the deputy's own key is under his PIN
+    password = key.password_path.read_bytes().strip()
+    private_key, certificate, _chain = pkcs12.load_key_and_certificates(key.p12_path.read_bytes(), password)
     cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
 
     driver.as_(people.deputy)
@@ -109,12 +108,12 @@ def test_two_step_signing_is_only_for_the_assigned_signer(driver, people, keys):
         assert driver.client.get(url).status_code == 403, name
 
 
-def test_a_bad_signature_value_is_refused_without_signing(driver, people, keys):
+def test_a_bad_signature_value_is_refused_without_signing(driver, people, keys, signing_pki):
     process = driver.to_numbering()
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
-    key = keys["user-giamdoc"]
-    password = Path(key.pkcs12_password_file).read_bytes().strip()
-    _pk, certificate, _chain = pkcs12.load_key_and_certificates(Path(key.pkcs12_path).read_bytes(), password)
+    key = signing_pki.dev_key("user-giamdoc")
+    password = key.password_path.read_bytes().strip()
+    _pk, certificate, _chain = pkcs12.load_key_and_certificates(key.p12_path.read_bytes(), password)
     driver.as_(people.leader)
     url = reverse("dispatch:external_sign", args=[process.pk])
     driver.client.post(

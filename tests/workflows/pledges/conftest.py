@@ -78,7 +78,7 @@ def carrier_certificates(signing_pki):
 
     return {
         tax: issue_carrier_certificate(name=name, tax_code=tax)
-        for name, _kind, tax, _district, _rep in LANG_SON_CARRIERS
+        for name, _kind, tax, _commune, _rep in LANG_SON_CARRIERS
     }
 
 
@@ -89,7 +89,7 @@ def untrusted_certificate(tmp_path_factory):
 
     rogue = DevPki(tmp_path_factory.mktemp("rogue-pki"), agency="CA giả mạo")
     rogue.ensure()
-    name, _kind, tax, _district, _rep = LANG_SON_CARRIERS[0]
+    name, _kind, tax, _commune, _rep = LANG_SON_CARRIERS[0]
     return rogue.issue_pkcs12(common_name=name, organisation=name, uid=f"MST:{tax}", issuer="carrier-ca")
 
 

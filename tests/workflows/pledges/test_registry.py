@@ -15,9 +15,7 @@ from workflows.pledges.errors import PledgeError, RegistryFileError
 from workflows.pledges.models import Carrier
 from workflows.pledges.services.carriers import apply_import
 
-HEADER = (
-    "Tên,Loại,Mã số thuế,Số giấy phép bưu chính,Địa chỉ,Huyện/thành phố,Người đại diện,Chức vụ,Thư điện tử,Điện thoại\n"
-)
+HEADER = "Tên,Loại,Mã số thuế,Số giấy phép bưu chính,Địa chỉ,Xã/phường,Người đại diện,Chức vụ,Thư điện tử,Điện thoại\n"
 
 
 def _csv(*rows: str) -> bytes:
@@ -27,10 +25,10 @@ def _csv(*rows: str) -> bytes:
 def test_preview_classifies_rows_and_writes_nothing(carriers):
     data = _csv(
         "Bưu điện tỉnh Lạng Sơn,Doanh nghiệp bưu chính,4900100001,100/GP-BTTTT,Số 1 đường Trần Đăng Ninh,"
-        "Thành phố Lạng Sơn,Nguyễn Văn Bình,Giám đốc,moi@example.vn,0205 3870 000",
-        "Điểm BĐVHX Tân Thanh,Điểm phục vụ bưu chính,,,Xã Tân Thanh,Văn Lãng,Hà Thị Mai,Nhân viên,tt@example.vn,",
+        "Phường Lương Văn Tri,Nguyễn Văn Bình,Giám đốc,moi@example.vn,0205 3870 000",
+        "Điểm BĐVHX Na Sầm,Điểm phục vụ bưu chính,,,Thôn Bản Thẳm,Na Sầm,Hà Thị Mai,Nhân viên,tt@example.vn,",
         "Điểm lỗi,Cửa hàng,12345,,,,,,khong-phai-email,",
-        "Điểm BĐVHX Tân Thanh,Điểm phục vụ bưu chính,,,Xã Tân Thanh,Văn Lãng,Hà Thị Mai,Nhân viên,tt@example.vn,",
+        "Điểm BĐVHX Na Sầm,Điểm phục vụ bưu chính,,,Thôn Bản Thẳm,Na Sầm,Hà Thị Mai,Nhân viên,tt@example.vn,",
     )
     before = Carrier.objects.count()
     preview = registry.preview_import(data=data, filename="ds.csv")
@@ -39,7 +37,7 @@ def test_preview_classifies_rows_and_writes_nothing(carriers):
     assert set(changed.changes) == {"email", "address"}
     bad = " ".join(preview.rows[2].errors)
     assert "Loại «Cửa hàng»" in bad and "Mã số thuế «12345»" in bad and "không hợp lệ" in bad
-    assert "Thiếu huyện" in bad
+    assert "Thiếu xã, phường" in bad
     assert "Trùng với dòng 3" in preview.rows[3].errors[0]
     assert Carrier.objects.count() == before
     with pytest.raises(PledgeError, match="2 dòng không hợp lệ"):
@@ -51,13 +49,13 @@ def test_preview_classifies_rows_and_writes_nothing(carriers):
 def test_apply_writes_all_rows_in_one_go_and_audits(carriers):
     data = _csv(
         "Bưu điện tỉnh Lạng Sơn,Doanh nghiệp bưu chính,4900100001,100/GP-BTTTT,Số 1 đường Trần Đăng Ninh,"
-        "Thành phố Lạng Sơn,Nguyễn Văn Bình,Giám đốc,moi@example.vn,0205 3870 000",
-        "Điểm BĐVHX Tân Thanh,Điểm phục vụ bưu chính,,,Xã Tân Thanh,Văn Lãng,Hà Thị Mai,Nhân viên,tt@example.vn,",
+        "Phường Lương Văn Tri,Nguyễn Văn Bình,Giám đốc,moi@example.vn,0205 3870 000",
+        "Điểm BĐVHX Na Sầm,Điểm phục vụ bưu chính,,,Thôn Bản Thẳm,Na Sầm,Hà Thị Mai,Nhân viên,tt@example.vn,",
     )
     result = apply_import(data=data, filename="ds.csv", user=None)
     assert len(result.new) == 1 and len(result.changed) == 1
     assert Carrier.objects.get(tax_code="4900100001").email == "moi@example.vn"
-    assert Carrier.objects.get(name="Điểm BĐVHX Tân Thanh").kind == Carrier.Kind.SERVICE_POINT
+    assert Carrier.objects.get(name="Điểm BĐVHX Na Sầm").kind == Carrier.Kind.SERVICE_POINT
     assert AuditEntry.objects.filter(code="workflows.pledges.registry_imported").exists()
 
 
@@ -84,18 +82,16 @@ def test_unreadable_files_get_a_clear_message(db):
 
 def test_import_pages_preview_then_apply(client, make_user, carriers):
     client.force_login(make_user(Role.STAFF))
-    data = _csv(
-        "Điểm BĐVHX Hoàng Đồng,Điểm phục vụ bưu chính,,,Xã Hoàng Đồng,Thành phố Lạng Sơn,Vy Văn Hùng,,hd@example.vn,"
-    )
+    data = _csv("Điểm BĐVHX Kỳ Lừa,Điểm phục vụ bưu chính,,,Số 2 Tam Thanh,06187,Vy Văn Hùng,,hd@example.vn,")
     upload = io.BytesIO(data)
     upload.name = "ds.csv"
     response = client.post(reverse("pledges:import"), {"action": "preview", "file": upload})
     assert response.status_code == 200 and "1 mới" in response.content.decode()
-    assert not Carrier.objects.filter(name="Điểm BĐVHX Hoàng Đồng").exists()
+    assert not Carrier.objects.filter(name="Điểm BĐVHX Kỳ Lừa").exists()
     upload_id = response.context["upload"]
     response = client.post(reverse("pledges:import"), {"action": "apply", "upload": upload_id})
     assert response.status_code == 302
-    assert Carrier.objects.filter(name="Điểm BĐVHX Hoàng Đồng").exists()
+    assert Carrier.objects.filter(name="Điểm BĐVHX Kỳ Lừa").exists()
 
 
 def test_carrier_users_cannot_reach_staff_pages(client, make_user, carriers):

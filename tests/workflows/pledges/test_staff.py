@@ -12,12 +12,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.roles import Role
+from tests.factories import commune
 from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Campaign, OutgoingEmail, Pledge
 from workflows.pledges.services import answers, invitations, issuance
 
 
-def test_create_and_start_a_campaign_by_district(
+def test_create_and_start_a_campaign_by_commune(
     client, make_user, carriers, signing_keys, settings, django_capture_on_commit_callbacks
 ):
     settings.VANTHU_PLEDGES_EMAIL_RETRY_DELAY = 0
@@ -32,8 +33,8 @@ def test_create_and_start_a_campaign_by_district(
             "pledge_subject": "Nói không với việc chấp nhận, vận chuyển và phát hàng lậu, hàng cấm qua đường bưu chính",
             "pledge_body": issuance.default_pledge_body(),
             "closes_at": closes,
-            "target": "district",
-            "target_districts": ["Cao Lộc", "Tràng Định"],
+            "target": "commune",
+            "target_communes": [commune("Xã Cao Lộc").pk, commune("Xã Tràng Định").pk],
             "reminder_days": "7, 3",
         },
     )
@@ -46,7 +47,7 @@ def test_create_and_start_a_campaign_by_district(
     assert campaign.status == Campaign.Status.RUNNING
     assert (campaign.render_total, campaign.render_done, campaign.render_failed) == (2, 2, 0)
     pledges = list(campaign.pledges.select_related("carrier"))
-    assert {p.carrier.district for p in pledges} == {"Cao Lộc", "Tràng Định"}
+    assert {p.carrier.commune.name for p in pledges} == {"Xã Cao Lộc", "Xã Tràng Định"}
     assert all(p.issued_pdf_id and p.process_id and p.token_hash for p in pledges)
     invitations = [m for m in mail.outbox if "Mời ký cam kết" in m.subject]
     assert sorted(m.to[0] for m in invitations) == sorted(p.carrier.email for p in pledges)

@@ -120,10 +120,10 @@ def render_draft_preview(*, process: DispatchProcess, user: User) -> DispatchRev
     revision = store_revision(
         process, kind=DispatchRevision.Kind.DRAFT, pdf=rendered.pdf, docx=rendered.docx, user=user, rendered=rendered
     )
-    log_action(
-        "workflows.dispatch.draft_rendered",
-        {"version": process.version, "sha256": revision.pdf.sha256},
-        user,
-        obj=process,
-    )
+    log_draft(process, revision, user=user, action="workflows.dispatch.draft_rendered")
     return revision
+
+
+def log_draft(process: DispatchProcess, revision: DispatchRevision, *, user: User, action: str) -> None:
+    """Audit a step on the draft: its version and the hash of the draft PDF it produced."""
+    log_action(action, {"version": process.version, "sha256": revision.pdf.sha256}, user, obj=process)

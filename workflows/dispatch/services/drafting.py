@@ -14,7 +14,7 @@ from core.uploads import UploadRefused, filename_for, identify_document
 from workflows.dispatch.drafts import DraftData, RecipientSpec
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchVersion, Stage
-from workflows.dispatch.services.documents import render_draft_preview, staff_profile
+from workflows.dispatch.services.documents import log_draft, render_draft_preview, staff_profile
 from workflows.dispatch.services.steps import require_step
 
 
@@ -118,10 +118,5 @@ def submit_draft(*, process: DispatchProcess, user: User) -> DispatchVersion:
     process.decision = ""
     process.last_error = ""
     process.save(update_fields=["stage", "decision", "last_error"])
-    log_action(
-        "workflows.dispatch.submitted",
-        {"version": process.version, "sha256": revision.pdf.sha256},
-        user,
-        obj=process,
-    )
+    log_draft(process, revision, user=user, action="workflows.dispatch.submitted")
     return version

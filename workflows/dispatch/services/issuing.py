@@ -1,5 +1,6 @@
-"""Making the dispatch official: the clerk numbers it (final PDF), the leader signs it (in one step with a key
-held here, or in two with a token), the clerk applies the organisation's seal."""
+"""Making the dispatch official: the clerk numbers it (final PDF), the leader signs it (in one step with one of
+their own signing methods and the PIN/OTP they type, or in two with a token or a provider's own API), the clerk
+applies the organisation's seal."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from django.utils.translation import gettext as _
 from core.audit import log_action
 from core.organisation import organisation_info
 from core.types import User
+from signing import personal
 from signing.errors import SigningError
 from signing.models import SigningKey
 from signing.services import (
     finish_external_signature,
-    key_id_for_user,
     new_verification_code,
     prepare_external_signature,
     record_issued_revision,
@@ -31,6 +32,8 @@ from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchProcess, DispatchRevision, ExternalSignature, Stage
 from workflows.dispatch.services.documents import recipient_lines, render, store_revision, user_label
 from workflows.dispatch.services.steps import require_step
+
+FINAL, SIGNED, SEALED = DispatchRevision.Kind.FINAL, DispatchRevision.Kind.SIGNED, DispatchRevision.Kind.SEALED
 
 
 def lock_process(process: DispatchProcess) -> DispatchProcess:
@@ -53,13 +56,23 @@ def _signing_refusals() -> Iterator[None]:
         raise DispatchError(exc.user_message or _("Không ký được văn bản."), detail=str(exc)) from exc
 
 
-def _lock_for_signature(
-    process: DispatchProcess, *, adds: str, signs: str
-) -> tuple[DispatchProcess, DispatchRevision | None, DispatchRevision | None]:
-    """Lock the process; return it, the revision of kind `adds` if this step already ran (a repeated submit),
-    and the latest revision of kind `signs`, the one the step signs."""
-    locked = lock_process(process)
-    return locked, locked.latest_revision(adds), locked.latest_revision(signs)
+@contextmanager
+def _signature_step(
+    process: DispatchProcess, user: User, step: str
+) -> Iterator[tuple[DispatchProcess, DispatchRevision | None, DispatchRevision]]:
+    """The leader's signature ("sign") or the seal ("seal"), failures recorded, in one transaction holding the
+    process lock; yields the locked process, the revision this step made if it already ran (a repeated submit),
+    and the latest revision it signs."""
+    if step == "sign":
+        adds, signs, missing = SIGNED, FINAL, _("Văn bản chưa được cấp số.")
+    else:
+        adds, signs, missing = SEALED, SIGNED, _("Lãnh đạo chưa ký văn bản này.")
+    with _failure_recorded(process, user, step), transaction.atomic():
+        locked = lock_process(process)
+        done, base = locked.latest_revision(adds), locked.latest_revision(signs)
+        if done is None and base is None:
+            raise DispatchError(missing)
+        yield locked, done, base
 
 
 @contextmanager
@@ -147,9 +160,6 @@ def seal_box(box: Sequence[float]) -> tuple[float, float, float, float]:
     return (centre - side / 2, y1, centre + side / 2, y2)
 
 
-FINAL, SIGNED, SEALED = DispatchRevision.Kind.FINAL, DispatchRevision.Kind.SIGNED, DispatchRevision.Kind.SEALED
-
-
 def _record_signature(
     locked: DispatchProcess, process: DispatchProcess, *, user, base: DispatchRevision, pdf: bytes, step: str
 ) -> DispatchRevision:
@@ -168,28 +178,42 @@ def _record_signature(
     return revision
 
 
-def sign_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
-    """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF."""
+def signing_methods(user: User) -> list[personal.SigningMethod]:
+    """The leader's own ways to sign in one step (remote credential, PIN-protected key, token)."""
+    return personal.signing_methods_for(user)
+
+
+def sign_dispatch(
+    *, process: DispatchProcess, user: User, method: str, pin: str = "", otp: str = ""
+) -> DispatchRevision:
+    """The leader's own signature (PAdES B-T, signature image in the signature box) on the final PDF.
+
+    `method` is "<kind>:<ref>" of one of `signing_methods(user)`; the PIN/OTP is the leader's, typed now: the
+    server holds no personal key it could use without them (sole control, Luật GDĐT 2023 Art. 22)."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
-    with _failure_recorded(process, user, "sign"), transaction.atomic():
-        locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
+    kind, _sep, ref = (method or "").partition(":")
+    with _signature_step(process, user, "sign") as (locked, done, base):
         if done is not None:
             return done
         require_step(locked, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
-        if base is None:
-            raise DispatchError(_("Văn bản chưa được cấp số."))
-        key_id = key_id_for_user(user)
-        if key_id is None:
-            raise DispatchError(_("Bạn chưa có khóa ký số trong hệ thống. Hãy dùng cách ký hai bước bằng thiết bị ký."))
         with _signing_refusals():
-            signed = sign_pdf(
-                base.pdf.read(),
-                key_id=key_id,
-                level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
-                appearance="signature",
-                page=locked.signature_page,
-                box=tuple(locked.signature_box) if locked.signature_box else None,
+            [signed] = personal.sign_batch(
+                [
+                    personal.DocumentToSign(
+                        base.pdf.read(),
+                        level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
+                        appearance="signature",
+                        page=locked.signature_page,
+                        box=tuple(locked.signature_box) if locked.signature_box else None,
+                    )
+                ],
+                holder=user,
+                kind=kind,
+                ref=ref,
+                pin=pin,
+                otp=otp,
+                description=_("Ký văn bản số %(number)s") % {"number": locked.number},
             )
         return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
@@ -230,8 +254,7 @@ def finish_external_signing(
 ) -> DispatchRevision:
     if external.created_by_id != user.pk or external.process_id != process.pk or external.finished_at:
         raise DispatchError(_("Phiên ký không hợp lệ hoặc đã kết thúc."))
-    with _failure_recorded(process, user, "sign"), transaction.atomic():
-        locked, done, base = _lock_for_signature(process, adds=SIGNED, signs=FINAL)
+    with _signature_step(process, user, "sign") as (locked, done, base):
         if done is not None:
             return done
         require_step(locked, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
@@ -244,13 +267,10 @@ def finish_external_signing(
 
 def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
     """The organisation's signature with the seal image (PAdES B-LT) over the leader's signature."""
-    with _failure_recorded(process, user, "seal"), transaction.atomic():
-        locked, done, base = _lock_for_signature(process, adds=SEALED, signs=SIGNED)
+    with _signature_step(process, user, "seal") as (locked, done, base):
         if done is not None:
             return done
         require_step(locked, user, stages=(Stage.SEALING,), permission="can_seal_dispatchprocess")
-        if base is None:
-            raise DispatchError(_("Lãnh đạo chưa ký văn bản này."))
         with _signing_refusals():
             sealed = sign_pdf(
                 base.pdf.read(),
@@ -264,6 +284,7 @@ def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
         record_issued_revision(
             code=locked.verification_code,
             pdf=sealed,
+            file_name=revision.pdf.file.name,
             number=locked.number,
             subject=locked.subject,
             issuer=organisation_info()["agency"],

@@ -18,6 +18,7 @@ from viewflow.workflow.models import Task
 
 from core.audit import log_action
 from core.files import store_file
+from core.tasks import enqueue_with_transaction
 from core.text import same_name
 from core.types import Actor
 from signing import explain
@@ -82,7 +83,7 @@ def _record_answer(
         PledgeFlow.respond.run(task)
         log_action(f"workflows.pledges.{status}", audit, user, obj=locked)
         if status == Pledge.Status.SIGNED:
-            transaction.on_commit(lambda: countersign_task.enqueue(locked.pk))
+            enqueue_with_transaction(countersign_task, locked.pk)
     return SignOutcome(pledge=locked, already=False)
 
 

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from core.audit import log_action
+from core.tasks import enqueue_with_transaction
 from core.types import User
 from workflows.pledges.errors import PledgeError
-from workflows.pledges.models import Campaign, Pledge
+from workflows.pledges.models import Campaign, OutgoingEmail, Pledge
 from workflows.pledges.selectors import campaign_targets
 from workflows.pledges.services.invitations import send_invitation
 from workflows.pledges.services.issuance import issue_pledge
@@ -41,15 +42,18 @@ def start_campaign(*, campaign: Campaign, user: User) -> int:
         campaign.render_done = campaign.render_failed = 0
         campaign.save()
         log_action("workflows.pledges.campaign_started", {"pledges": campaign.render_total}, user, obj=campaign)
-        transaction.on_commit(lambda: issue_campaign_pledges_task.enqueue(campaign.pk))
+        enqueue_with_transaction(issue_campaign_pledges_task, campaign.pk)
     return campaign.render_total
 
 
 def issue_campaign_pledges(*, campaign_id: int) -> None:
-    """Render and invite every pledge of a starting campaign, counting progress."""
+    """Render and invite every pledge of a starting campaign, counting progress. Run again after a crash, it picks
+    up each pending pledge not yet invited (rendering is skipped for one already issued)."""
     campaign = Campaign.objects.get(pk=campaign_id)
-    pending = campaign.pledges.filter(issued_pdf__isnull=True, status=Pledge.Status.PENDING).select_related(
-        "carrier", "campaign"
+    pending = (
+        campaign.pledges.filter(status=Pledge.Status.PENDING)
+        .exclude(emails__kind=OutgoingEmail.Kind.INVITATION)
+        .select_related("carrier", "campaign")
     )
     for pledge in pending.iterator(chunk_size=50):
         try:

@@ -8,25 +8,35 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.types import Actor, User
+from places.services import find_commune
 from workflows.pledges import registry
 from workflows.pledges.errors import PledgeError
 from workflows.pledges.models import Carrier, CorrectionRequest, Pledge
 
 
-def apply_import(*, data: bytes, filename: str, user: User) -> registry.ImportPreview:
-    """Write every new and changed row in one transaction, or nothing when any row is invalid."""
-    preview = registry.preview_import(data=data, filename=filename)
+def apply_import(
+    *, data: bytes, filename: str, user: User, choices: dict[int, str] | None = None
+) -> registry.ImportPreview:
+    """Write every new and changed row in one transaction, or nothing when any row is invalid or an old address
+    is still unplaced (`choices`: file line → the commune code staff chose)."""
+    preview = registry.preview_import(data=data, filename=filename, choices=choices)
     if preview.invalid:
         raise PledgeError(
             _("Tệp có %(n)d dòng không hợp lệ: sửa tệp rồi tải lên lại. Chưa có dòng nào được ghi.")
             % {"n": len(preview.invalid)}
         )
+    if preview.ambiguous:
+        raise PledgeError(
+            _("Còn %(n)d dòng địa chỉ cũ chưa chọn xã, phường mới. Chưa có dòng nào được ghi.")
+            % {"n": len(preview.ambiguous)}
+        )
     with transaction.atomic():
         for row in preview.new:
-            Carrier.objects.create(**row.data)
+            Carrier.objects.create(**row.values())
         for row in preview.changed:
+            values = row.values()
             Carrier.objects.filter(pk=row.carrier_id).update(
-                **{f: new for f, (_old, new) in row.changes.items()}, updated_at=timezone.now()
+                **{f: values[f] for f in row.changes}, updated_at=timezone.now()
             )
         log_action(
             "workflows.pledges.registry_imported",
@@ -42,7 +52,7 @@ def request_correction(*, pledge: Pledge, changes: dict[str, str], note: str, us
     diff = {
         f: str(v).strip()
         for f, v in changes.items()
-        if f in registry.FIELDS and str(v or "").strip() and str(v).strip() != (getattr(carrier, f) or "")
+        if f in registry.FIELDS and str(v or "").strip() and str(v).strip() != registry.field_value(carrier, f)
     }
     if not diff and not note.strip():
         raise PledgeError(_("Chưa có thông tin nào cần sửa."))
@@ -57,7 +67,10 @@ def handle_correction(*, correction: CorrectionRequest, apply: bool, user: User)
         if correction.status != CorrectionRequest.Status.OPEN:
             return
         if apply:
-            Carrier.objects.filter(pk=correction.pledge.carrier_id).update(**correction.changes)
+            values = dict(correction.changes)
+            if "commune" in values:  # kept by name, as the carrier chose it
+                values["commune"] = find_commune(text=values["commune"])
+            Carrier.objects.filter(pk=correction.pledge.carrier_id).update(**values)
         correction.status = CorrectionRequest.Status.APPLIED if apply else CorrectionRequest.Status.REJECTED
         correction.handled_by = user
         correction.handled_at = timezone.now()

@@ -78,9 +78,12 @@ def countersign(*, pledge_id: int) -> Pledge:
             locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
             if locked.countersigned_pdf_id:
                 return locked
+            locked.countersigned_pdf = store_file(sealed, filename=f"cam-ket-{locked.public_id}-xac-nhan.pdf")
+            locked.certificate_pdf = store_file(certificate_signed, filename=f"giay-chung-nhan-{locked.public_id}.pdf")
             signing.record_issued_revision(
                 code=certificate_code,
                 pdf=certificate_signed,
+                file_name=locked.certificate_pdf.file.name,
                 number=entry.code,
                 subject=_certificate_subject(pledge),
                 issuer=org.get("agency", ""),
@@ -90,14 +93,13 @@ def countersign(*, pledge_id: int) -> Pledge:
             signing.record_issued_revision(
                 code=pledge.verification_code,
                 pdf=sealed,
+                file_name=locked.countersigned_pdf.file.name,
                 number="",
                 subject=f"Bản cam kết của {pledge.carrier.name} (Sở đã xác nhận)",
                 issuer=pledge.carrier.name,
                 issued_date=timezone.localdate(),
                 kind="cam-ket",
             )
-            locked.countersigned_pdf = store_file(sealed, filename=f"cam-ket-{locked.public_id}-xac-nhan.pdf")
-            locked.certificate_pdf = store_file(certificate_signed, filename=f"giay-chung-nhan-{locked.public_id}.pdf")
             locked.countersigned_at = timezone.now()
             locked.countersign_error = ""
             locked.save()
@@ -114,16 +116,17 @@ def countersign(*, pledge_id: int) -> Pledge:
                 None,
                 obj=locked,
             )
+            # in the same transaction: a crash after the commit must not lose the carrier's e-mail
+            queue_email(
+                pledge=locked,
+                kind=OutgoingEmail.Kind.SIGNED,
+                subject=_("Bản cam kết đã được Sở xác nhận"),
+                body=render_to_string("pledges/email/signed.txt", {"pledge": locked, "url": pledge_url(locked)}),
+            )
     except Exception as exc:  # keep the failure visible on the dashboard; the task can be run again
         Pledge.objects.filter(pk=pledge.pk).update(countersign_error=f"{type(exc).__name__}: {exc}"[:2000])
         logger.exception("Countersigning pledge %s failed", pledge.pk)
         raise
-    queue_email(
-        pledge=locked,
-        kind=OutgoingEmail.Kind.SIGNED,
-        subject=_("Bản cam kết đã được Sở xác nhận"),
-        body=render_to_string("pledges/email/signed.txt", {"pledge": locked, "url": pledge_url(locked)}),
-    )
     return locked
 
 

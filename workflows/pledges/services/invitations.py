@@ -57,15 +57,16 @@ def new_invitation_token(*, pledge: Pledge) -> str:
 def send_invitation(*, pledge: Pledge, user: User | None) -> None:
     if pledge.status == Pledge.Status.BOUNCED:
         Pledge.objects.filter(pk=pledge.pk).update(status=Pledge.Status.PENDING)
-    token = new_invitation_token(pledge=pledge)
-    context = {"pledge": pledge, "url": invitation_url(token), "org": organisation_info()}
-    queue_email(
-        pledge=pledge,
-        kind=OutgoingEmail.Kind.INVITATION,
-        subject=_("Mời ký cam kết: %(title)s") % {"title": pledge.campaign.title},
-        body=render_to_string("pledges/email/invitation.txt", context),
-    )
-    log_action("workflows.pledges.invited", {"to": pledge.carrier.email}, user, obj=pledge)
+    context = {"pledge": pledge, "org": organisation_info()}
+    with transaction.atomic():  # the link, its e-mail and the e-mail's task commit together
+        token = new_invitation_token(pledge=pledge)
+        queue_email(
+            pledge=pledge,
+            kind=OutgoingEmail.Kind.INVITATION,
+            subject=_("Mời ký cam kết: %(title)s") % {"title": pledge.campaign.title},
+            body=render_to_string("pledges/email/invitation.txt", {**context, "url": invitation_url(token)}),
+        )
+        log_action("workflows.pledges.invited", {"to": pledge.carrier.email}, user, obj=pledge)
 
 
 def revoke_invitation(*, pledge: Pledge, user: User | None) -> None:

@@ -123,6 +123,7 @@ def record_issued_pdf(*, pledge: Pledge, rendered: RenderedPledge) -> Pledge:
         signing.record_issued_revision(
             code=code,
             pdf=pdf,
+            file_name=stored.file.name,
             number="",
             subject=f"Bản cam kết của {locked.carrier.name}",
             issuer=locked.carrier.name,

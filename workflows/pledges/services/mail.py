@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from core.audit import log_action
+from core.tasks import enqueue_with_transaction
 from workflows.pledges.models import OutgoingEmail, Pledge
 
 logger = logging.getLogger(__name__)
@@ -22,8 +23,14 @@ def queue_email(*, pledge: Pledge | None, kind: str, subject: str, body: str) ->
     email = OutgoingEmail.objects.create(
         pledge=pledge, kind=kind, to=pledge.carrier.email if pledge else "", subject=subject, body=body
     )
-    transaction.on_commit(lambda: deliver_email_task.enqueue(email.pk))
+    enqueue_with_transaction(deliver_email_task, email.pk)
     return email
+
+
+def message_id(email: OutgoingEmail) -> str:
+    """The same Message-ID on every attempt: if a worker dies after the SMTP server took the message but before
+    it was recorded as sent, the attempt that follows is the same message, which mail systems deliver once."""
+    return f"<vanthu-outgoing-{email.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
 
 
 def deliver_email(*, email: OutgoingEmail, body: str | None = None) -> OutgoingEmail:
@@ -32,7 +39,9 @@ def deliver_email(*, email: OutgoingEmail, body: str | None = None) -> OutgoingE
     delay = settings.VANTHU_PLEDGES_EMAIL_RETRY_DELAY
     for attempt in range(1, retries + 1):
         try:
-            EmailMessage(subject=email.subject, body=body or email.body, to=[email.to]).send(fail_silently=False)
+            EmailMessage(
+                subject=email.subject, body=body or email.body, to=[email.to], headers={"Message-ID": message_id(email)}
+            ).send(fail_silently=False)
         except Exception as exc:  # SMTP and socket errors have many types
             email.attempts = F("attempts") + 1
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
