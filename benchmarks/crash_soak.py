@@ -58,7 +58,7 @@ steps = [
     ("review", head, lambda p: decisions.review_dispatch(process=p, user=head, decision=decisions.APPROVED)),
     ("approve", leader, lambda p: decisions.approve_dispatch(process=p, user=leader, decision=decisions.APPROVED)),
     ("number", clerk, lambda p: issuing.number_dispatch(process=p, user=clerk)),
-    ("sign", leader, lambda p: issuing.sign_dispatch(process=p, user=leader)),
+    ("sign", leader, lambda p: demo._sign_as(p, leader)),  # his first method, the dev signing PIN
     ("seal", clerk, lambda p: issuing.seal_dispatch(process=p, user=clerk)),
 ]
 for i in range(count):

@@ -1,12 +1,41 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
+from core import accounts
 from core.models import AuditEntry, User
 
 
 @admin.register(User)
 class VanthuUserAdmin(UserAdmin):
+    """A non-superuser manages only the accounts and roles `core.accounts` allows (never a signer's)."""
+
     list_display = ("username", "last_name", "first_name", "email", "is_staff")
+    _limited_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Thông tin cá nhân"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Quyền"), {"fields": ("is_active", "groups")}),
+    )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and not accounts.may_manage(actor=request.user, target=obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and not accounts.may_manage(actor=request.user, target=obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser:
+            return self._limited_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = accounts.grantable_groups(actor=request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(AuditEntry)

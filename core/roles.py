@@ -78,13 +78,18 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     ],
     # Carriers never get admin access nor any view_<process> permission: they use their own pages.
     Role.CARRIER: [],
+    # Not a superuser (hole 7 of issue 11): accounts of the non-signing roles only (core.accounts), the
+    # organisation, the templates, the audit log, unlocking logins. Never a flow's manage permission (cancel, undo),
+    # never the second-factor devices.
     Role.ADMINISTRATOR: [
         *_INTERNAL,
-        "wagtailadmin.access_admin",
         "core.change_organisationsettings",
-        "auth.add_user",
-        "auth.change_user",
-        "auth.view_user",
+        "core.add_user",
+        "core.change_user",
+        "core.view_user",
+        "core.view_auditentry",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
         *_TEMPLATES_ADMIN,
         *_TRUST_STORE_ADMIN,
     ],

@@ -1,9 +1,11 @@
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
+from core import accounts
 from core.selectors import failed_background_tasks, open_tasks_for, task_url
 
 
@@ -31,6 +33,34 @@ class MyTasksPanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_my_tasks_panel(request, panels) -> None:
     panels.insert(0, MyTasksPanel(request.user))
+
+
+def _refuse_account(request, user=None):
+    """Wagtail's user pages: a non-superuser edits only the accounts, and grants only the roles, core.accounts
+    allows; anything else is refused before the form is read."""
+    if user is not None and not accounts.may_manage(actor=request.user, target=user):
+        raise PermissionDenied
+    if request.method == "POST":
+        if "is_superuser" in request.POST and not request.user.is_superuser:
+            raise PermissionDenied
+        if not accounts.may_grant(actor=request.user, group_ids=request.POST.getlist("groups")):
+            raise PermissionDenied
+    return None
+
+
+@hooks.register("before_edit_user")
+def guard_edit_user(request, user):
+    return _refuse_account(request, user)
+
+
+@hooks.register("before_delete_user")
+def guard_delete_user(request, user):
+    return _refuse_account(request, user)
+
+
+@hooks.register("before_create_user")
+def guard_create_user(request):
+    return _refuse_account(request)
 
 
 class FailedTasksPanel(Component):

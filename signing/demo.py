@@ -67,6 +67,10 @@ def init_pki(*, stdout: TextIO | None = None) -> list[SigningKey]:
         records.append(record)
         if stdout is not None and created:
             stdout.write(f"signing: key {key_id} ({cn})\n")
+    if settings.SIGNING_DEV_SEAL_TOKEN:
+        records.append(seal_token(pki, agency=agency))
+        if stdout is not None:
+            stdout.write(f"signing: the seal's key in the SoftHSM2 token {SEAL_TOKEN_LABEL} ({SEAL_TOKEN_KEY_ID})\n")
     if stdout is not None:
         stdout.write(f"signing: development PKI in {pki.dir}\n")
     return records
@@ -87,6 +91,60 @@ def _personal(record: SigningKey, *, owner, dev) -> SigningKey:
         label=record.label,
         signature_image=str(dev.signature_image or ""),
     )
+
+
+SEAL_TOKEN_LABEL = "vanthu-seal"  # noqa: S105 - a PKCS#11 token label, not a secret
+SEAL_TOKEN_KEY_ID = "org-seal-token"  # noqa: S105 - a key record id
+
+
+def seal_token(pki: DevPki, *, agency: str) -> SigningKey:
+    """The organisation seal's key in a SoftHSM2 token (non-extractable), its PIN in a secret file of the dev PKI.
+
+    Development only, like the rest of the dev PKI: the same key is also in `org-seal.p12` on disk. Sealing
+    with it needs the clerk's re-authentication (the seal step is wrapped by `core.reauth`)."""
+    import os
+    import secrets
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from signing import devhsm
+
+    devhsm.write_config(os.path.dirname(os.environ["SOFTHSM2_CONF"]))
+    pin_path = pki.dir / "keys" / "seal-token.pin"
+    if not pin_path.exists():
+        pin_path.write_text(secrets.token_hex(8))
+        pin_path.chmod(0o600)
+    dev = pki.dev_key("org-seal")
+    key, cert, _chain = pkcs12.load_key_and_certificates(
+        dev.p12_path.read_bytes(), dev.password_path.read_bytes().strip()
+    )
+    devhsm.ensure_token(
+        label=SEAL_TOKEN_LABEL,
+        pin=pin_path.read_text().strip(),
+        so_pin=secrets.token_hex(8),
+        key_label="org-seal",
+        key_id=b"\x5e",
+        private_key_der=key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        certificate_der=cert.public_bytes(serialization.Encoding.DER),
+    )
+    record, _ = SigningKey.objects.update_or_create(
+        key_id=SEAL_TOKEN_KEY_ID,
+        defaults={
+            "label": f"Chữ ký số cơ quan (token) - {agency}"[:200],
+            "kind": SigningKey.Kind.PKCS11,
+            "pkcs11_module": devhsm.MODULE,
+            "pkcs11_token_label": SEAL_TOKEN_LABEL,
+            "pkcs11_key_label": "org-seal",
+            "pkcs11_key_id": "5e",
+            "pkcs11_pin_file": str(pin_path),
+            "seal_image": str(dev.seal_image),
+            "owner": None,
+        },
+    )
+    return record
 
 
 def load(stdout: TextIO) -> None:

@@ -9,6 +9,7 @@ from django.db import connection
 
 from core.roles import Role, sync_role_permissions
 from tests import factories
+from tests.auth_support import VerifiedClient
 from tests.browser_audit import AuditedBrowser, ViolationCollector, assert_no_violations, csp_violations  # noqa: F401 (fixture)
 from tests.factories import UserFactory
 
@@ -24,6 +25,12 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login passes the second factor too (tests.auth_support)."""
+    return VerifiedClient()
 
 
 @pytest.fixture

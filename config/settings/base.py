@@ -55,6 +55,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "csp",
+    # second factor and login throttling (core.second_factor, docs/security.md)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -69,10 +74,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.IdleTimeoutMiddleware",
+    "core.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.WorkflowLoginRedirectMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -203,6 +212,28 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/workflow/"
 LOGOUT_REDIRECT_URL = "/"
+# django-axes first: a locked-out account or client is refused before its password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one user name, or from one client address,
+# that name / that address is locked for AXES_COOLOFF_TIME hours. `manage.py axes_reset_username <name>` unlocks.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME", default=0.5)  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_VERBOSE = False
+# Sessions: at most 12 hours, and logged out after VANTHU_STAFF_IDLE_SECONDS without a request (core.middleware).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+VANTHU_STAFF_IDLE_SECONDS = env.int("VANTHU_STAFF_IDLE_SECONDS", default=30 * 60)
+# A carrier's access to its pledge, unlocked by the e-mail OTP, ends after this long without a request.
+VANTHU_CARRIER_IDLE_SECONDS = env.int("VANTHU_CARRIER_IDLE_SECONDS", default=30 * 60)
+VANTHU_CARRIER_SESSION_KEYS: list[str] = []  # each app adds the session keys its OTP unlocks
+# Second factor (django-otp TOTP): the name authenticator apps show; a wrong code slows the next try down.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="vanthu")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 # A signature, a seal or a number needs a proof of identity (login, password or TOTP code) this recent (core.reauth).
 VANTHU_REAUTH_SECONDS = env.int("VANTHU_REAUTH_SECONDS", default=300)
 
@@ -284,6 +315,9 @@ SIGNING_DEV_AGENCY_NAME = env("SIGNING_DEV_AGENCY_NAME", default="SỞ THÔNG TI
 SIGNING_DEV_AGENCY_TAX_CODE = env("SIGNING_DEV_AGENCY_TAX_CODE", default="4900123456")
 # the demo leaders' signing PIN (their dev keys are enrolled under it; the dev PKI is refused in production)
 SIGNING_DEV_SIGNING_PIN = env("SIGNING_DEV_SIGNING_PIN", default="ky-so-2026")
+# development only: `pki_init` also puts the seal's key in a SoftHSM2 token (record `org-seal-token`, PIN in a
+# secret file); SOFTHSM2_CONF must be set before the module is first loaded (config.settings.dev does it)
+SIGNING_DEV_SEAL_TOKEN = env.bool("SIGNING_DEV_SEAL_TOKEN", default=False)
 SIGNING_STAMP_FONT = env(
     "SIGNING_STAMP_FONT", default="/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 )
@@ -322,6 +356,7 @@ VANTHU_PLEDGES_EMAIL_RETRIES = env.int("VANTHU_PLEDGES_EMAIL_RETRIES", default=3
 VANTHU_PLEDGES_EMAIL_RETRY_DELAY = env.float("VANTHU_PLEDGES_EMAIL_RETRY_DELAY", default=2.0)
 # The OTP in the e-mail's subject too (phones show it in the notification); off: the code is only in the body.
 VANTHU_PLEDGES_OTP_IN_SUBJECT = env.bool("VANTHU_PLEDGES_OTP_IN_SUBJECT", default=False)
+VANTHU_CARRIER_SESSION_KEYS += ["pledges_access"]  # workflows.pledges.selectors.SESSION_KEY
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -1,5 +1,6 @@
 """Local development and `make demo`: SQLite, console e-mail, generated secret key."""
 
+import os
 import secrets
 
 from config.env import env, var_path
@@ -7,6 +8,12 @@ from config.env import env, var_path
 from .base import *  # noqa: F403
 
 DEBUG = env.bool("DEBUG", default=True)
+
+# The demo's organisation seal is a key in a SoftHSM2 token (signing.devhsm), sealed after the clerk's
+# re-authentication; SoftHSM reads this variable once, when a process first loads it.
+os.environ.setdefault("SOFTHSM2_CONF", str(var_path("softhsm", "softhsm2.conf")))
+SIGNING_DEV_SEAL_TOKEN = env.bool("SIGNING_DEV_SEAL_TOKEN", default=True)
+VANTHU_DISPATCH_SEAL_KEY = env("VANTHU_DISPATCH_SEAL_KEY", default="org-seal-token")
 
 
 def _local_secret_key() -> str:

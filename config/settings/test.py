@@ -23,5 +23,8 @@ WHITENOISE_AUTOREFRESH = True
 # signing: one development PKI per test session, generated on first use
 SIGNING_DEV_PKI_DIR = os.environ.get("SIGNING_DEV_PKI_DIR") or tempfile.mkdtemp(prefix="vanthu-test-pki-")
 SIGNING_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-signing-cache-")
+# one SoftHSM2 token directory per test session (SoftHSM reads this once per process): tests/signing/test_pkcs11
+# and the seal token of signing.demo share it
+os.environ.setdefault("SOFTHSM2_CONF", os.path.join(tempfile.mkdtemp(prefix="vanthu-test-softhsm-"), "softhsm2.conf"))
 # No persistent connections in tests: a thread that ends keeps its connection open otherwise.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -20,9 +20,12 @@ from cms.models import (
     HomePage,
     StandardPage,
 )
+from tests.auth_support import VerifiedClient
 
 
 class PageTypesTests(WagtailPageTestCase):
+    client_class = VerifiedClient  # the editor is a superuser: its force_login passes the second factor too
+
     @classmethod
     def setUpTestData(cls):
         cls.home = HomePage.objects.get()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from core import reauth
 from core.models import AuditEntry
 from core.roles import Role
+from tests.auth_support import authenticator, current_code
 
 PASSWORD = "secret-pass-123"  # tests.factories.UserFactory
 
@@ -19,6 +20,12 @@ def leader(make_user):
     return make_user(Role.LEADERSHIP, username="giamdoc")
 
 
+@pytest.fixture
+def staff(make_user):
+    """A role without a second factor: re-authenticates with the password."""
+    return make_user(Role.STAFF, username="chuyenvien")
+
+
 def _request(user):
     request = RequestFactory().get("/")
     request.session = SessionStore()
@@ -26,9 +33,9 @@ def _request(user):
     return request
 
 
-def test_logging_in_is_a_proof_and_it_lasts_the_configured_time(client, leader, settings):
-    assert client.login(username="giamdoc", password=PASSWORD)
-    request = _request(leader)
+def test_logging_in_is_a_proof_and_it_lasts_the_configured_time(client, staff, settings):
+    assert client.login(username="chuyenvien", password=PASSWORD)
+    request = _request(staff)
     request.session = client.session
     assert reauth.is_recently_authenticated(request)
     assert request.session[reauth.SESSION_KEY]["method"] == reauth.LOGIN
@@ -65,15 +72,15 @@ def test_a_tampered_or_missing_proof_is_none(leader):
         ("", "/workflow/"),
     ],
 )
-def test_back_to_next_only_on_this_site(client, leader, next_url, landing):
-    client.force_login(leader)
+def test_back_to_next_only_on_this_site(client, staff, next_url, landing):
+    client.force_login(staff)
     response = client.post(reverse("core:reauth"), {"password": PASSWORD, "next": next_url})
     assert response.status_code == 302
     assert response["Location"] == landing
 
 
-def test_the_page_is_vietnamese_and_a_wrong_password_is_audited(client, leader):
-    client.force_login(leader)
+def test_the_page_is_vietnamese_and_a_wrong_password_is_audited(client, staff):
+    client.force_login(staff)
     page = client.get(reverse("core:reauth"), {"next": "/van-ban-di/"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -84,7 +91,25 @@ def test_the_page_is_vietnamese_and_a_wrong_password_is_audited(client, leader):
     response = client.post(reverse("core:reauth"), {"password": "", "next": "/van-ban-di/"})
     assert response.status_code == 200 and "Trường này là bắt buộc." in response.content.decode()
     entry = AuditEntry.objects.get(code="core.reauth.failed")
-    assert entry.actor == leader and entry.data == {"method": "password"}
+    assert entry.actor == staff and entry.data == {"method": "password"}
+    failed_login = AuditEntry.objects.get(code="core.auth.login_failed")
+    assert failed_login.data["username"] == "chuyenvien" and "sai" not in str(failed_login.data)
+
+
+def test_with_an_authenticator_the_code_is_asked_not_the_password(client, leader):
+    client.force_login(leader)  # tests.auth_support.VerifiedClient: an enrolled authenticator, verified
+    page = client.get(reverse("core:reauth"), {"next": "/van-ban-di/"}).content.decode()
+    assert 'name="code"' in page and 'name="password"' not in page
+    response = client.post(reverse("core:reauth"), {"password": PASSWORD, "next": "/van-ban-di/"})
+    assert response.status_code == 200 and not AuditEntry.objects.filter(code="core.reauth.succeeded").exists()
+    code = current_code(authenticator(leader))
+    response = client.post(reverse("core:reauth"), {"code": code, "next": "/van-ban-di/"})
+    assert response.status_code == 302 and response["Location"] == "/van-ban-di/"
+    session = client.session
+    assert session[reauth.SESSION_KEY]["method"] == reauth.TOTP
+    # the same code a second time is refused (single use)
+    response = client.post(reverse("core:reauth"), {"code": code, "next": "/van-ban-di/"})
+    assert response.status_code == 200 and "Mã không đúng hoặc đã dùng." in response.content.decode()
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):

@@ -25,11 +25,11 @@ TOKEN, PIN = "vanthu-test", "246810"
 @pytest.fixture(scope="session")
 def softhsm_token(tmp_path_factory, signing_pki, dev_p12):
     """A SoftHSM2 token holding the dev key `user-phogiamdoc` (key + certificate, id 01)."""
+    from signing import devhsm
+
     base = tmp_path_factory.mktemp("softhsm")
-    (base / "tokens").mkdir()
-    conf = base / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    os.environ["SOFTHSM2_CONF"] = str(conf)  # read by the module when it is first loaded in this process
+    # the session's token directory (config.settings.test sets SOFTHSM2_CONF; SoftHSM reads it once per process)
+    devhsm.write_config(os.path.dirname(os.environ["SOFTHSM2_CONF"]))
     subprocess.run(
         ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "13579"],
         check=True,
@@ -65,6 +65,12 @@ def softhsm_token(tmp_path_factory, signing_pki, dev_p12):
             capture_output=True,
         )
     (base / "key.der").unlink()  # the key now lives only in the token
+    import pkcs11
+
+    from signing.keys import close_pkcs11_sessions
+
+    close_pkcs11_sessions()
+    pkcs11.lib(MODULE).reinitialize()  # a module loaded earlier in this process re-reads its tokens
     return base
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core import second_factor
+from tests.auth_support import authenticator, current_code
 from workflows.dispatch.models import DispatchProcess, DispatchRecipient, Stage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -19,10 +21,16 @@ def login(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(60_000)
+        if second_factor.requires_second_factor(user):
+            authenticator(user)  # enrolled before: this test is about the dispatch, not the enrolment
         page.goto(f"{live_server.url}/accounts/login/?next=/van-ban-di/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
+        if second_factor.requires_second_factor(user):  # leadership and the clerk: the authenticator's code
+            page.wait_for_url("**/tai-khoan/ma-xac-thuc/**")
+            page.fill("#id_code", current_code(authenticator(user)))
+            page.get_by_role("button", name="Xác nhận").click()
         page.wait_for_url("**/van-ban-di/")
         return page
 

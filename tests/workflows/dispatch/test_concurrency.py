@@ -6,9 +6,9 @@ import threading
 
 import pytest
 from django.db import connection
-from django.test import Client
 
 from templates_docs.models import RegisterEntry
+from tests.auth_support import VerifiedClient
 from workflows.dispatch.models import DispatchComment
 
 from .conftest import _today, execute_url, open_task
@@ -46,7 +46,7 @@ def _in_parallel(*calls):
 
 def _post_as(user, url, data):
     def call():
-        client = Client()
+        client = VerifiedClient()
         client.force_login(user)
         return client.post(url, data).status_code
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -17,17 +18,16 @@ from viewflow.workflow import STATUS
 from core.models import AuditEntry
 from core.reauth import SESSION_KEY
 from templates_docs.models import RegisterEntry
+from tests.auth_support import authenticator, current_code, log_in
 from workflows.dispatch.models import DispatchRevision
 
 from .conftest import _today, execute_url, open_task
 
-PASSWORD = "secret-pass-123"  # tests.factories.UserFactory
-
 
 def stolen_session(user, *, logged_in_seconds_ago: float) -> Client:
-    """The user logs in with their password; an attacker copies the session cookie, later."""
+    """The user logs in (password and authenticator code); an attacker copies the session cookie, later."""
     victim = Client()
-    assert victim.login(username=user.username, password=PASSWORD)
+    log_in(victim, user)
     thief = Client()
     thief.cookies[settings.SESSION_COOKIE_NAME] = victim.cookies[settings.SESSION_COOKIE_NAME].value
     age_proof(thief, logged_in_seconds_ago)
@@ -42,8 +42,10 @@ def age_proof(client: Client, seconds: float) -> None:
     session.save()
 
 
-def reauthenticate(client: Client, next_url: str, password: str = PASSWORD):
-    return client.post(reverse("core:reauth"), {"password": password, "next": next_url})
+def reauthenticate(client: Client, next_url: str, user, code: str | None = None):
+    """Leadership and the clerk re-authenticate with their authenticator's code."""
+    code = code if code is not None else current_code(authenticator(user))
+    return client.post(reverse("core:reauth"), {"code": code, "next": next_url})
 
 
 def _taken(driver, user, process, node):
@@ -67,9 +69,8 @@ def test_stolen_session_cannot_sign_until_the_password_is_given_again(driver, pe
     process = driver.to_numbering()
     driver.do(people.clerk, process, "number", {"issued_date": _today()})
     task = _taken(driver, people.leader, process, "sign")
-    audited = AuditEntry.objects.count()
-
     thief = stolen_session(people.leader, logged_in_seconds_ago=STALE)
+    audited = AuditEntry.objects.count()
     url = execute_url(task)
     _refused(thief.post(url, SIGN), url)
     _refused(thief.get(url), url)
@@ -80,17 +81,20 @@ def test_stolen_session_cannot_sign_until_the_password_is_given_again(driver, pe
     assert not AuditEntry.objects.filter(pk__gt=0, code="workflows.dispatch.signed").exists()
     assert AuditEntry.objects.count() == audited
 
-    # a wrong password is no proof
-    response = reauthenticate(thief, url, password="not-the-password")
+    # neither a wrong code nor the password is a proof for a user with an authenticator
+    response = reauthenticate(thief, url, people.leader, code="000000")
     assert response.status_code == 200
-    assert "Mật khẩu không đúng." in response.content.decode()
+    assert "Mã không đúng hoặc đã dùng." in response.content.decode()
+    response = thief.post(reverse("core:reauth"), {"password": "secret-pass-123", "next": url})
+    assert response.status_code == 200
     _refused(thief.post(url, SIGN), url)
-    assert AuditEntry.objects.filter(code="core.reauth.failed", actor=people.leader).count() == 1
+    assert AuditEntry.objects.filter(code="core.second_factor.failed", actor=people.leader).count() == 1
+    time.sleep(1.1)  # after a wrong code django-otp makes the next try wait (a second after the first failure)
 
-    # the right one sends the user back to the step, which now signs
-    response = reauthenticate(thief, url)
+    # the right code sends the user back to the step, which now signs
+    response = reauthenticate(thief, url, people.leader)
     assert response.status_code == 302 and response["Location"] == url
-    assert AuditEntry.objects.filter(code="core.reauth.succeeded", actor=people.leader).count() == 1
+    assert AuditEntry.objects.filter(code="core.second_factor.verified", actor=people.leader).count() == 2
     assert thief.post(url, SIGN).status_code == 302
     process.refresh_from_db()
     assert process.revisions.filter(kind=DispatchRevision.Kind.SIGNED).count() == 1
@@ -109,7 +113,7 @@ def test_stolen_session_cannot_seal(driver, people, keys):
     assert not process.revisions.filter(kind=DispatchRevision.Kind.SEALED).exists()
     assert not AuditEntry.objects.filter(code="workflows.dispatch.sealed").exists()
 
-    assert reauthenticate(thief, url).status_code == 302
+    assert reauthenticate(thief, url, people.clerk).status_code == 302
     assert thief.post(url, {}).status_code == 302
     process.refresh_from_db()
     assert process.revisions.filter(kind=DispatchRevision.Kind.SEALED).count() == 1
@@ -127,7 +131,7 @@ def test_stolen_session_cannot_take_a_number(driver, people):
     assert RegisterEntry.objects.count() == 0
     assert not AuditEntry.objects.filter(code="workflows.dispatch.numbered").exists()
 
-    assert reauthenticate(thief, url).status_code == 302
+    assert reauthenticate(thief, url, people.clerk).status_code == 302
     assert thief.post(url, {"issued_date": _today()}).status_code == 302
     process.refresh_from_db()
     assert process.number and RegisterEntry.objects.count() == 1
@@ -148,7 +152,7 @@ def test_stolen_session_cannot_sign_in_two_steps(driver, people, keys, signing_p
     assert not process.external_signatures.exists()
 
     # prepared while the proof was fresh, finished after it expired: still refused
-    assert reauthenticate(thief, url).status_code == 302
+    assert reauthenticate(thief, url, people.leader).status_code == 302
     assert thief.post(url, {"certificate": io.BytesIO(cert_pem)}, format="multipart").status_code == 302
     to_sign = process.external_signatures.get().state["data_to_sign"]
     value = base64.b64encode(private_key.sign(base64.b64decode(to_sign), padding.PKCS1v15(), hashes.SHA256()))
@@ -156,7 +160,7 @@ def test_stolen_session_cannot_sign_in_two_steps(driver, people, keys, signing_p
     _refused(thief.post(url, {"signature": value.decode()}), url)
     assert not process.revisions.filter(kind=DispatchRevision.Kind.SIGNED).exists()
 
-    assert reauthenticate(thief, url).status_code == 302
+    assert reauthenticate(thief, url, people.leader).status_code == 302
     assert thief.post(url, {"signature": value.decode()}).status_code == 302
     assert process.revisions.filter(kind=DispatchRevision.Kind.SIGNED).count() == 1
 
