@@ -10,6 +10,7 @@ from django.db import connection
 from core.roles import Role, sync_role_permissions
 from tests import factories
 from tests.auth_support import VerifiedClient
+from tests.browser_audit import AuditedBrowser, ViolationCollector, assert_no_violations, csp_violations  # noqa: F401 (fixture)
 from tests.factories import UserFactory
 
 # signing keys and a sample PDF for any app's tests (signing_pki, signing_keys)
@@ -84,8 +85,11 @@ def browser():
             chromium = p.chromium.launch(
                 executable_path=executable, args=["--no-sandbox", "--disable-background-networking"]
             )
-            yield chromium
+            # every page of every browser test is audited for Content-Security-Policy violations
+            collector = ViolationCollector()
+            yield AuditedBrowser(chromium, collector)
             chromium.close()
+            assert_no_violations(collector)
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
