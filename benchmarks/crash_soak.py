@@ -252,6 +252,7 @@ def main() -> None:
         VANTHU_TASK_LEASE_SECONDS="6",
         VANTHU_TASK_MAX_ATTEMPTS="10",
         VANTHU_OFFICE_RUN_DIR=str(Path(var_dir) / "run" / "office"),
+        VANTHU_DISPATCH_SEAL_KEY="org-seal",  # the dev PKI's file key: the soak is about crashes, not the token
     )
     python = sys.executable
     bench._recreate_database(database_url)

@@ -450,7 +450,10 @@ def main() -> None:
         PDF, pkcs12=key.p12_path.read_bytes(), password=key.password_path.read_bytes().strip(), level="B-LT"
     )
     assert services.validate_pdf(blt).indication == "TOTAL_PASSED"
-    options = ValidationOptions(trust_roots=services.configured_trust_roots(), dev_pki_dir=str(_pki().dir))
+    anchors, intermediates, labels = services.validation_trust()  # the trust store, as `validate_pdf` uses it
+    options = ValidationOptions(
+        trust_roots=anchors, intermediates=intermediates, labels=labels, dev_pki_dir=str(_pki().dir)
+    )
     remote = _RemoteProvider()
     roots = [remote.root, *services.configured_trust_roots()]
     for name, data in (("csc_remote_bt", remote.remote()[0]), ("csc_local_bt", remote.local())):

@@ -106,6 +106,9 @@ class DevPki:
     def crl_url(self, ca: str) -> str:
         return f"{self.base_url}/xac-thuc/pki/crl/{ca}.crl"
 
+    def ca_issuer_url(self, ca: str) -> str:
+        return f"{self.base_url}/xac-thuc/pki/ca/{ca}.crt"
+
     def tsa_url(self) -> str:
         return f"{self.base_url}/xac-thuc/pki/tsa/"
 
@@ -125,7 +128,10 @@ class DevPki:
         return ["root", "carrier-ca"]
 
     def root_der(self) -> bytes:
-        return self.load_cert("root").public_bytes(serialization.Encoding.DER)
+        return self.ca_cert_der("root")
+
+    def ca_cert_der(self, name: str) -> bytes:
+        return self.load_cert(name).public_bytes(serialization.Encoding.DER)
 
     def revoked(self) -> dict[int, str]:
         if not self.revoked_path.exists():
@@ -197,7 +203,11 @@ class DevPki:
                     [
                         x509.AccessDescription(
                             x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(self.ocsp_url())
-                        )
+                        ),
+                        x509.AccessDescription(
+                            x509.AuthorityInformationAccessOID.CA_ISSUERS,
+                            x509.UniformResourceIdentifier(self.ca_issuer_url(issuer)),
+                        ),
                     ]
                 ),
                 critical=False,

@@ -3,7 +3,10 @@ them in the active language (Vietnamese by default, English through the catalogu
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from signing.validation import (
     ChangeAfterSigning,
@@ -15,7 +18,19 @@ from signing.validation import (
     ValidationReport,
 )
 
-__all__ = ["format_label", "pades_label", "report_data", "report_reason", "signature_reason", "verdict_label"]
+__all__ = [
+    "evidence_label",
+    "fetch_label",
+    "format_label",
+    "human_time",
+    "pades_label",
+    "path_position_label",
+    "report_data",
+    "report_reason",
+    "signature_reason",
+    "verdict_label",
+    "verdict_time_label",
+]
 
 
 def verdict_label(indication: str) -> str:
@@ -56,7 +71,66 @@ def report_reason(report: ValidationReport) -> str:
     return texts.get(code, code)
 
 
-def _problem(sub: str) -> str:
+def human_time(value: str | None) -> str:
+    """An ISO 8601 time of the report (+07:00) as people write it in Vietnam: 15/04/2026 09:30:00 (UTC+07:00)."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.strftime("%d/%m/%Y %H:%M:%S (UTC%z)").replace("(UTC+0700)", "(UTC+07:00)")
+
+
+def _in_validity(sig: SignatureReport, value: str | None) -> bool | None:
+    if not (value and sig.signer_not_before and sig.signer_not_after):
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return dt.datetime.fromisoformat(sig.signer_not_before) <= moment <= dt.datetime.fromisoformat(sig.signer_not_after)
+
+
+def _out_of_bounds(sig: SignatureReport) -> str:
+    """The certificate is outside its validity at the time the verdict is for, and nothing proves an earlier time."""
+    dates = {
+        "signed": human_time(sig.signing_time),
+        "start": human_time(sig.signer_not_before),
+        "end": human_time(sig.signer_not_after),
+    }
+    claimed_ok = _in_validity(sig, sig.signing_time)
+    if claimed_ok:
+        return (
+            _(
+                "chứng thư số còn hiệu lực vào thời điểm ký được khai báo (%(signed)s) nhưng đã hết hạn ngày "
+                "%(end)s, và tệp không có bằng chứng về thời gian (không có dấu thời gian, không có dữ liệu kiểm tra "
+                "dài hạn LTV) chứng minh chữ ký được tạo trước ngày đó"
+            )
+            % dates
+        )
+    if claimed_ok is False:
+        return (
+            _(
+                "chứng thư số không có hiệu lực vào thời điểm ký được khai báo (%(signed)s): chứng thư chỉ có hiệu "
+                "lực từ %(start)s đến %(end)s"
+            )
+            % dates
+        )
+    return (
+        _(
+            "chứng thư số chỉ có hiệu lực từ %(start)s đến %(end)s, và tệp không có bằng chứng về thời gian (không "
+            "có dấu thời gian, không có dữ liệu kiểm tra dài hạn LTV) cho biết chữ ký được tạo lúc nào"
+        )
+        % dates
+    )
+
+
+def _problem(sub: str, sig: SignatureReport | None = None) -> str:
+    if sig is not None and sub in (
+        SubIndication.OUT_OF_BOUNDS_NO_POE,
+        SubIndication.OUT_OF_BOUNDS_NOT_REVOKED,
+        SubIndication.EXPIRED,
+        SubIndication.NOT_YET_VALID,
+    ):
+        return _out_of_bounds(sig)
     texts = {
         SubIndication.HASH_FAILURE: _("nội dung đã bị thay đổi sau khi ký (sai giá trị băm)"),
         SubIndication.SIG_CRYPTO_FAILURE: _("giá trị chữ ký không khớp với chứng thư số"),
@@ -95,8 +169,71 @@ def signature_reason(sig: SignatureReport) -> str:
             return _("Chữ ký hợp lệ, chứng thư số tin cậy; sau chữ ký này chỉ có thêm chữ ký/dấu thời gian hợp lệ.")
         return _("Chữ ký hợp lệ, chứng thư số tin cậy; văn bản không bị thay đổi sau khi ký.")
     if sig.indication == Indication.TOTAL_FAILED:
-        return _("Chữ ký không hợp lệ: %(problem)s.") % {"problem": _problem(sig.sub_indication)}
-    return _("Chưa xác định được tính hợp lệ của chữ ký: %(problem)s.") % {"problem": _problem(sig.sub_indication)}
+        return _("Chữ ký không hợp lệ: %(problem)s.") % {"problem": _problem(sig.sub_indication, sig)}
+    return _("Chưa xác định được tính hợp lệ của chữ ký: %(problem)s.") % {"problem": _problem(sig.sub_indication, sig)}
+
+
+def verdict_time_label(sig: SignatureReport) -> str:
+    if sig.verdict_time_basis == "SIGNATURE_TIMESTAMP":
+        return _("%(time)s — thời điểm ghi trong dấu thời gian của chữ ký") % {"time": human_time(sig.verdict_time)}
+    return _("%(time)s — thời điểm kiểm tra (không có dấu thời gian hợp lệ nào cho biết thời điểm ký)") % {
+        "time": human_time(sig.verdict_time)
+    }
+
+
+def fetch_label(entry: dict) -> str:
+    """One fetch of the validation, in words: what, from where, and why not when it was refused."""
+    kinds = {
+        "CA_ISSUER": _("chứng thư CA cấp trên (AIA)"),
+        "OCSP": _("phản hồi OCSP"),
+        "CRL": _("danh sách thu hồi (CRL)"),
+    }
+    values = {"kind": kinds.get(entry.get("kind"), entry.get("kind")), "url": entry.get("url", "")}
+    outcome = entry.get("outcome")
+    texts = {
+        "FETCHED": _("Đã tải %(kind)s từ %(url)s"),
+        "CACHED": _("Dùng %(kind)s đã tải trước đó từ %(url)s (bộ nhớ đệm)"),
+        "REFUSED_HOST": _("Không tải %(kind)s từ %(url)s: máy chủ không nằm trong danh sách được phép"),
+        "TIMEOUT": _("Không tải được %(kind)s từ %(url)s: máy chủ không trả lời kịp thời gian cho phép"),
+        "TOO_LARGE": _("Không tải %(kind)s từ %(url)s: dữ liệu lớn hơn giới hạn cho phép"),
+    }
+    if outcome in texts:
+        return texts[outcome] % values
+    return _("Không tải được %(kind)s từ %(url)s: %(reason)s") % {**values, "reason": entry.get("reason", "")}
+
+
+_POSITIONS = {
+    "SIGNER": gettext_lazy("Chứng thư của người ký"),
+    "INTERMEDIATE": gettext_lazy("CA trung gian"),
+    "ANCHOR": gettext_lazy("Gốc tin cậy"),
+    "UNANCHORED": gettext_lazy("Chứng thư của người ký — không dựng được chuỗi tới gốc tin cậy nào trong kho"),
+}
+
+
+def path_position_label(position: str) -> str:
+    """Where a certificate sits in the certification path (`SignatureReport.certification_path`)."""
+    return str(_POSITIONS.get(position, position))
+
+
+def evidence_label(item: dict) -> str:
+    kind = item.get("kind")
+    when = human_time(item.get("time"))
+    if kind == "SIGNATURE_TIMESTAMP":
+        return _("Dấu thời gian của chữ ký: %(time)s") % {"time": when}
+    if kind == "DOCUMENT_TIMESTAMP":
+        return _("Dấu thời gian tài liệu (sau chữ ký): %(time)s") % {"time": when}
+    if kind == "CMS_REVOCATION":
+        return _("Thông tin thu hồi kèm trong chữ ký: %(ocsps)s phản hồi OCSP, %(crls)s CRL") % item
+    if kind == "DSS":
+        if item.get("after_signature"):
+            return (
+                _("Kho dữ liệu kiểm tra (DSS, thêm sau khi ký): %(ocsps)s OCSP, %(crls)s CRL, %(certs)s chứng thư")
+                % item
+            )
+        return _("Kho dữ liệu kiểm tra (DSS): %(ocsps)s OCSP, %(crls)s CRL, %(certs)s chứng thư") % item
+    if kind == "VRI":
+        return _("Mục VRI riêng cho chữ ký này trong DSS")
+    return str(kind)
 
 
 def pades_label(level: str) -> str:
@@ -133,4 +270,11 @@ def report_data(report: ValidationReport) -> dict:
     for sig, out in zip(report.signatures, data["signatures"], strict=True):
         out["reason"] = signature_reason(sig)
         out["format_label"] = format_label(sig)
+        out["verdict_time_label"] = verdict_time_label(sig)
+        for entry in out["certification_path"]:
+            entry["position_label"] = path_position_label(entry["position"])
+        for item in out["time_evidence"]:
+            item["label"] = evidence_label(item)
+        for entry in out["fetched"]:
+            entry["label"] = fetch_label(entry)
     return data

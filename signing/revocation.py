@@ -27,7 +27,7 @@ FRESHNESS = dt.timedelta(days=7)
 class DevRevocation:
     def __init__(self, pki: DevPki):
         self.pki = pki
-        self._answers: dict[bytes, tuple[int, float, bytes]] = {}
+        self._answers: dict[bytes, tuple[int, float, bytes]] = {}  # b"": the dev PKI did not issue it
         self.cas: dict[bytes, tuple[str, x509.Certificate, object]] = {}
         for name in pki.ca_names():
             cert = pki.load_cert(name)
@@ -131,17 +131,17 @@ class DevRevocation:
         for der in dict.fromkeys(certs_der):
             hit = self._answers.get(der)
             if hit is not None and hit[0] == revoked_stamp and now - hit[1] < 60:
-                out.append(hit[2])
+                if hit[2]:
+                    out.append(hit[2])
                 continue
             try:
                 cert = x509.load_der_x509_certificate(der)
             except ValueError:
                 continue
-            if cert.issuer == cert.subject:
-                continue
-            resp = self.ocsp_response(cert)
+            resp = None if cert.issuer == cert.subject else self.ocsp_response(cert)
+            # not ours (the trust store's CAs) is remembered too: they are asked about on every validation
+            self._answers[der] = (revoked_stamp, now, resp or b"")
             if resp:
-                self._answers[der] = (revoked_stamp, now, resp)
                 out.append(resp)
         return out
 

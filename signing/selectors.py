@@ -25,6 +25,18 @@ def verdict_context(report: ValidationReport, *, issued: IssuedRevision | None =
             "reason": explain.signature_reason(sig),
             "format": explain.format_label(sig),
             "changes_after": str(sig.changes_after),
+            "verdict_time": explain.verdict_time_label(sig),
+            "evidence": [explain.evidence_label(item) for item in sig.time_evidence],
+            "fetched": [explain.fetch_label(entry) for entry in sig.fetched],
+            "path": [
+                {
+                    **entry,
+                    "position_label": explain.path_position_label(entry["position"]),
+                    "valid_from": explain.human_time(entry["not_before"]),
+                    "valid_to": explain.human_time(entry["not_after"]),
+                }
+                for entry in sig.certification_path
+            ],
         }
         for sig in report.signatures
     ]

@@ -25,6 +25,7 @@ from signing.errors import InvalidInput
 from signing.keys import LoadedKey, load_key, load_pkcs12_bytes
 from signing.models import IssuedRevision, SigningKey
 from signing.validation import (
+    FetchPolicy,
     IsolatedValidator,
     ReportReason,
     SignatureReport,
@@ -42,6 +43,7 @@ __all__ = [
     "base_revision",
     "configured_trust_roots",
     "dev_pki",
+    "fetch_policy",
     "find_issued_revision",
     "finish_external_signature",
     "key_id_for_user",
@@ -138,6 +140,36 @@ def validation_trust() -> tuple[list[bytes], list[bytes], dict[str, str]]:
     return anchors, snap.intermediates, labels
 
 
+def fetch_policy() -> FetchPolicy:
+    """What may be fetched for a validation or a B-LT signature (`SIGNING_FETCH_*` settings)."""
+    return FetchPolicy(
+        allowed_hosts=tuple(settings.SIGNING_FETCH_ALLOWED_HOSTS),
+        timeout=float(settings.SIGNING_FETCH_TIMEOUT),
+        max_bytes=int(settings.SIGNING_FETCH_MAX_BYTES),
+        cache_dir=str(settings.SIGNING_FETCH_CACHE_DIR),
+        cache_seconds=int(settings.SIGNING_FETCH_CACHE_SECONDS),
+    )
+
+
+def _fetched_ocsps(certs_der: list[bytes]) -> list[bytes]:
+    """OCSP answers (from the fetch cache or the allowed hosts) for the chain being embedded at B-LT."""
+    from asn1crypto import x509 as ax509
+
+    from signing.validation.fetching import Fetcher
+
+    policy = fetch_policy()
+    if not policy.allowed_hosts:
+        return []
+    certs = [ax509.Certificate.load(c) for c in certs_der]
+    roots = [ax509.Certificate.load(r) for r in configured_trust_roots()] + [c for c in certs if c.self_signed == "yes"]
+    fetcher = Fetcher(policy)
+    answers: list[bytes] = []
+    for cert in certs:
+        if cert.self_signed != "yes":
+            answers.extend(fetcher.gather(cert, certs, roots, revocation=True)[1])
+    return list(dict.fromkeys(answers))
+
+
 def _timestamper():
     url = settings.SIGNING_TSA_URL
     if url:
@@ -168,15 +200,21 @@ def _timestamper():
 
 def sign_environment() -> engine.SignEnvironment:
     pki = _dev_pki()
-    local = None
+    dev_answers = None
     tsa_certs: list[bytes] = []
     if pki is not None:
         from signing.revocation import dev_revocation
 
         source = dev_revocation(pki.dir)
-        local = source.answers_for if source is not None else None
+        dev_answers = source.answers_for if source is not None else None
         if not settings.SIGNING_TSA_URL:
             tsa_certs = _read_cert_file(str(pki.cert_path("tsa")))
+    local = dev_answers
+    if settings.SIGNING_FETCH_ALLOWED_HOSTS:
+
+        def local(certs_der: list[bytes]) -> list[bytes]:
+            return (dev_answers(certs_der) if dev_answers else []) + _fetched_ocsps(certs_der)
+
     return engine.SignEnvironment(
         timestamper=_timestamper,
         trust_roots=configured_trust_roots(),
@@ -357,8 +395,13 @@ def validate_pdf(
     trust_roots: list[bytes] | None = None,
     isolated: bool | None = None,
     max_bytes: int | None = None,
+    fetch: bool = True,
 ) -> ValidationReport:
-    """Validate every signature of `data`; never raises for bad input, never fetches a URL.
+    """Validate every signature of `data`; never raises for bad input.
+
+    With `fetch` and hosts in `SIGNING_FETCH_ALLOWED_HOSTS`, missing issuer certificates and OCSP/CRL answers are
+    fetched from those hosts only (`fetch_policy`); otherwise no URL is ever fetched. Anonymous uploads pass
+    `fetch=settings.SIGNING_FETCH_FOR_UPLOADS`.
 
     `trust_roots` (PEM or DER) replaces the trust store and the configured roots when given. By default the work runs in a
     child process with memory and time limits (`SIGNING_VALIDATION_*` settings).
@@ -378,6 +421,7 @@ def validate_pdf(
         intermediates=intermediates,
         labels=labels,
         dev_pki_dir=str(pki.dir) if pki is not None else None,
+        fetch=fetch_policy() if fetch and settings.SIGNING_FETCH_ALLOWED_HOSTS else None,
         timeout=float(settings.SIGNING_VALIDATION_TIMEOUT),
         memory_mb=int(settings.SIGNING_VALIDATION_MEMORY_MB),
     )

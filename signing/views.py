@@ -42,7 +42,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         form = VerifyUploadForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data["file"].read()
-            report = services.validate_pdf(data)
+            report = services.validate_pdf(data, fetch=settings.SIGNING_FETCH_FOR_UPLOADS)
             context = selectors.verdict_context(report)
             context.update(form=VerifyUploadForm(), limit_mb=limit_mb, filename=form.cleaned_data["file"].name)
             return render(request, "signing/verify.html", context)
@@ -116,3 +116,11 @@ def dev_tsa(request: HttpRequest) -> HttpResponse:
 def dev_root(request: HttpRequest) -> HttpResponse:
     pki = _dev_pki_or_404()
     return HttpResponse(pki.cert_path("root").read_bytes(), content_type="application/x-pem-file")
+
+
+def dev_ca_cert(request: HttpRequest, ca: str) -> HttpResponse:
+    """A CA certificate in DER, the caIssuers URL of the certificates it issued (AIA)."""
+    pki = _dev_pki_or_404()
+    if ca not in pki.ca_names():
+        raise Http404(ca)
+    return HttpResponse(pki.ca_cert_der(ca), content_type="application/pkix-cert")

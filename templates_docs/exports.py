@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from templates_docs.models import RegisterEntry
+from templates_docs.spreadsheets import append_row
 
 # (heading, width in mm for the printed register, width in characters for XLSX)
 COLUMNS = [
@@ -61,20 +62,19 @@ def register_xlsx(entries: Iterable[RegisterEntry], *, year: int | None, type_na
     book = Workbook()
     sheet = book.active
     sheet.title = f"Văn bản đi {year}" if year else "Văn bản đi"
-    sheet.append([_title(year=year, type_name=type_name)])
+    append_row(sheet, [_title(year=year, type_name=type_name)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     sheet["A1"].font = Font(name="Times New Roman", bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append([heading for heading, _mm, _chars in COLUMNS])
-    sheet.append(list(range(1, len(COLUMNS) + 1)))
+    append_row(sheet, [heading for heading, _mm, _chars in COLUMNS])
+    append_row(sheet, list(range(1, len(COLUMNS) + 1)))
     thin = Side(style="thin")
     for cell in sheet[2] + sheet[3]:
         cell.font = Font(name="Times New Roman", bold=True, size=11)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     for entry in entries:
-        sheet.append(_row(entry))
-        for cell in sheet[sheet.max_row]:
+        for cell in append_row(sheet, _row(entry)):
             cell.font = Font(name="Times New Roman", size=11)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)

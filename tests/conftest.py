@@ -10,6 +10,7 @@ from django.db import connection
 from core.roles import Role, sync_role_permissions
 from tests import factories
 from tests.auth_support import VerifiedClient
+from tests.browser_audit import AuditedBrowser, ViolationCollector, assert_no_violations, csp_violations  # noqa: F401 (fixture)
 from tests.factories import UserFactory
 
 # The deployment test starts the whole production topology: `make deploy-test` (VANTHU_DEPLOY_TEST=1) runs it.
@@ -87,8 +88,11 @@ def browser():
             chromium = p.chromium.launch(
                 executable_path=executable, args=["--no-sandbox", "--disable-background-networking"]
             )
-            yield chromium
+            # every page of every browser test is audited for Content-Security-Policy violations
+            collector = ViolationCollector()
+            yield AuditedBrowser(chromium, collector)
             chromium.close()
+            assert_no_violations(collector)
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

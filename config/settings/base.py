@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from config.env import BASE_DIR, env, var_path
@@ -8,6 +9,9 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The reverse proxies (addresses or networks, e.g. "127.0.0.1,10.0.0.0/24") whose X-Forwarded-For names the client
+# the audit log records (core.clients). Empty: the peer address, whatever headers say. Set it to nginx's address.
+VANTHU_TRUSTED_PROXIES = env.list("VANTHU_TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     # project apps first so their templates and static files win
@@ -50,6 +54,7 @@ INSTALLED_APPS = [
     "config.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles without a stray npm copy
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "csp",
     # second factor and login throttling (core.second_factor, docs/security.md)
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -60,7 +65,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.downloads.DownloadHeadersMiddleware",  # every file served: attachment, nosniff, CSP sandbox
     "cms.middleware.PageCacheMiddleware",  # anonymous public pages, invalidated on publish
+    # inside the page cache, so a cached page keeps the policy (and nonce) it was rendered with
+    "core.csp.PathScopedCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,6 +103,32 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy (django-csp; core.csp) -------------------------------------------
+# Scripts only from this origin or carrying the request's nonce; nothing inline, no eval, no plug-ins, no framing.
+# Styles allow inline `style` attributes (progress bars, viewflow's and Wagtail's widgets set them); a style
+# cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "frame-src": ["'self'"],
+    },
+}
+# Path-scoped additions (core.csp.PathScopedCSPMiddleware). Keep each one minimal, with its reason.
+VANTHU_CSP_PATH_ALLOWANCES: dict[str, dict] = {
+    # Wagtail's admin renders inline <script> blocks per widget (date pickers, inline panels, choosers) whose
+    # content varies per field, so no nonce or hash can cover them: inline scripts, in the admin only.
+    "/admin/": {"update": {"script-src": ["'unsafe-inline'"]}, "no_nonce": True},
+}
 
 # --- database -------------------------------------------------------------------------------
 # SQLite is the embedded default; production and CI set DATABASE_URL to PostgreSQL.
@@ -220,6 +254,9 @@ WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database", "INDEX_PREFIX": "vanthu_"},
 }
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "odt"]
+# The admin calls no third party: no Gravatar (it would send a hash of each user's e-mail) and no update check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # --- viewflow -------------------------------------------------------------------------------
 VIEWFLOW = {}
@@ -269,6 +306,15 @@ SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
 # The trust store (signing.trust): the national roots and CA intermediates shipped in signing/trust/vn/, kept in
 # the database (`manage.py trust_store`); changes go to the audit log through this function (a dotted path).
 SIGNING_AUDIT_HOOK = "core.audit.log_action"
+# Fetching what a file lacks (issuer certificates from AIA caIssuers, OCSP/CRL answers): only from these hosts
+# ("host" or "host:port"; empty: nothing is fetched), each request within a timeout and a size limit, everything
+# kept in a file cache. Anonymous uploads on the public page fetch only with SIGNING_FETCH_FOR_UPLOADS.
+SIGNING_FETCH_ALLOWED_HOSTS = env.list("SIGNING_FETCH_ALLOWED_HOSTS", default=[])
+SIGNING_FETCH_FOR_UPLOADS = env.bool("SIGNING_FETCH_FOR_UPLOADS", default=False)
+SIGNING_FETCH_TIMEOUT = env.float("SIGNING_FETCH_TIMEOUT", default=3.0)
+SIGNING_FETCH_MAX_BYTES = env.int("SIGNING_FETCH_MAX_BYTES", default=1024 * 1024)
+SIGNING_FETCH_CACHE_DIR = env("SIGNING_FETCH_CACHE_DIR", default=str(var_path("cache", "fetched")))
+SIGNING_FETCH_CACHE_SECONDS = env.int("SIGNING_FETCH_CACHE_SECONDS", default=3600)
 SIGNING_TSA_URL = env("SIGNING_TSA_URL", default="")  # empty: the development TSA, in-process
 SIGNING_TSA_TIMEOUT = env.int("SIGNING_TSA_TIMEOUT", default=10)
 SIGNING_ALLOW_FETCHING = env.bool("SIGNING_ALLOW_FETCHING", default=False)  # OCSP/CRL fetching when signing B-LT

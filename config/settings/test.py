@@ -25,6 +25,7 @@ WHITENOISE_AUTOREFRESH = True
 # signing: one development PKI per test session, generated on first use
 SIGNING_DEV_PKI_DIR = os.environ.get("SIGNING_DEV_PKI_DIR") or tempfile.mkdtemp(prefix="vanthu-test-pki-")
 SIGNING_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-signing-cache-")
+SIGNING_FETCH_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-fetch-cache-")
 # one SoftHSM2 token directory per test session (SoftHSM reads this once per process): tests/signing/test_pkcs11
 # and the seal token of signing.demo share it
 os.environ.setdefault("SOFTHSM2_CONF", os.path.join(tempfile.mkdtemp(prefix="vanthu-test-softhsm-"), "softhsm2.conf"))

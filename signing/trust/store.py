@@ -167,7 +167,8 @@ def snapshot() -> TrustSnapshot:
     try:
         rows = list(TrustedCertificate.objects.filter(enabled=True).values_list("role", "der", "sha256", "source"))
     except DatabaseError:
-        log.warning("trust store table unreadable (not migrated?): using the shipped store")
+        if not _shipped.cache_info().currsize:
+            log.warning("trust store table unreadable (not migrated?): using the shipped store")
         return _shipped()
     snap = TrustSnapshot()
     for role, der, sha256, source in rows:

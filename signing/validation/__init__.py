@@ -7,6 +7,7 @@ limited child process). Words for people are rendered at the Django edge, `signi
 """
 
 from signing.validation.evidence import base_revision_end
+from signing.validation.fetching import FetchPolicy
 from signing.validation.isolation import IsolatedValidator
 from signing.validation.legacy import LEGACY_SUBFILTERS, SUPPORTED_SUBFILTERS
 from signing.validation.report import (
@@ -25,6 +26,7 @@ from signing.validation.validate import ValidationOptions, validate_bytes
 
 __all__ = [
     "EXIT_CODES",
+    "FetchPolicy",
     "LEGACY_SUBFILTERS",
     "SUPPORTED_SUBFILTERS",
     "ChangeAfterSigning",

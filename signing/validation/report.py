@@ -168,6 +168,19 @@ class SignatureReport:
     signer_issuer: str = ""
     signing_time: str | None = None
     timestamp_time: str | None = None
+    signer_not_before: str | None = None
+    signer_not_after: str | None = None
+    # the moment the verdict is for: the signature time-stamp when there is a valid one, else the validation time
+    verdict_time: str | None = None
+    verdict_time_basis: str = ""  # SIGNATURE_TIMESTAMP | VALIDATION_TIME
+    # signer first, anchor last: position, subject, subject_cn, issuer, serial, not_before, not_after, sha256,
+    # store_entry (the trust store entry the certificate matched, "" if none)
+    certification_path: list[dict[str, Any]] = field(default_factory=list)
+    # kind (SIGNATURE_TIMESTAMP | DOCUMENT_TIMESTAMP | CMS_REVOCATION | DSS | VRI), time, counts
+    time_evidence: list[dict[str, Any]] = field(default_factory=list)
+    # what was fetched for this signature (when the operator allows it): url, kind (CA_ISSUER | OCSP | CRL),
+    # outcome (FETCHED | CACHED | REFUSED_HOST | TIMEOUT | TOO_LARGE | FAILED), reason
+    fetched: list[dict[str, Any]] = field(default_factory=list)
     intact: bool = False
     valid: bool = False
     trusted: bool = False
@@ -214,6 +227,11 @@ class SignatureReport:
     @property
     def has_timestamp(self) -> bool:
         return self.timestamp_time is not None
+
+    @property
+    def anchored(self) -> bool:
+        """The certification path ends at a trust anchor."""
+        return bool(self.certification_path) and self.certification_path[-1]["position"] == "ANCHOR"
 
 
 @dataclass

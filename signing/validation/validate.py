@@ -6,6 +6,8 @@ caller (`ValidationOptions`), the file's DSS and CMS, and, for the development P
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -13,7 +15,8 @@ from io import BytesIO
 from typing import Any
 
 from signing import compat
-from signing.validation import evidence
+from signing.validation import evidence, reasoning
+from signing.validation.fetching import Fetcher, FetchPolicy
 from signing.validation.legacy import LEGACY_SUBFILTERS, collect_signatures, validate_legacy_signature
 from signing.validation.policy import diff_policy
 from signing.validation.report import (
@@ -38,9 +41,20 @@ class ValidationOptions:
     trust_roots: list[bytes] = field(default_factory=list)
     intermediates: list[bytes] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    # None: nothing is fetched (the default); else missing issuers and OCSP/CRL answers within this policy
+    fetch: FetchPolicy | None = None
     dev_pki_dir: str | None = None
     timeout: float = 10.0
     memory_mb: int = 1024
+
+
+@functools.lru_cache(maxsize=1024)
+def _certificate(der: bytes):
+    """A parsed certificate, shared by every validation of this process: asn1crypto caches what it computes on
+    the object (key identifiers, hashable names), so the trust store is parsed once per process, not per file."""
+    from asn1crypto import x509 as ax509
+
+    return ax509.Certificate.load(der)
 
 
 def _unsupported_report(index: int, fq_name: str, subfilter: str, sig_obj, data: bytes) -> SignatureReport:
@@ -81,7 +95,6 @@ async def _chain_problem(sig, vc) -> str | None:
 async def _validate_signature(
     sig, subfilter: str, index: int, reader, data: bytes, options: ValidationOptions, ctx: dict
 ) -> SignatureReport:
-    from asn1crypto import x509 as ax509
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -89,6 +102,7 @@ async def _validate_signature(
 
     cert = sig.signer_cert
     ts_time, ts_certs = evidence.timestamp_token(sig)
+    validity = cert["tbs_certificate"]["validity"]
     report = SignatureReport(
         index=index,
         field_name=str(sig.field_name or ""),
@@ -99,6 +113,8 @@ async def _validate_signature(
         signer_issuer=str(cert.issuer.native.get("common_name", "")),
         signing_time=iso_time(sig.self_reported_timestamp),
         timestamp_time=iso_time(ts_time),
+        signer_not_before=iso_time(validity["not_before"].native),
+        signer_not_after=iso_time(validity["not_after"].native),
         subfilter=subfilter.lstrip("/"),
     )
     report.digest_algorithm, report.signature_algorithm = evidence.algorithms(sig)
@@ -114,20 +130,37 @@ async def _validate_signature(
     )
     report.signature_format = evidence.signature_format(subfilter)
     cms_crls, cms_ocsps = evidence.cms_revocation(sig)
+    report.time_evidence = reasoning.time_evidence(
+        sig,
+        ts_time=ts_time,
+        reader=reader,
+        dss=ctx["dss"],
+        dss_revision=ctx["dss_revision"],
+        cms_crls=len(cms_crls),
+        cms_ocsps=len(cms_ocsps),
+    )
 
     certs_der = list(
         dict.fromkeys([c.dump() for c in sig.other_embedded_certs] + [cert.dump()] + ts_certs + ctx["dss_certs"])
     )
     local_ocsps = ctx["local"].answers_for(certs_der + options.intermediates) if ctx["local"] is not None else []
+    pool = [_certificate(c) for c in certs_der] + ctx["intermediates"]
+    fetched: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
+    if options.fetch is not None and options.fetch.allowed_hosts:
+        fetcher = Fetcher(options.fetch)
+        own_revinfo = ctx["dss_ocsps"] or ctx["dss_crls"] or cms_ocsps or cms_crls or local_ocsps
+        fetched = fetcher.gather(cert, pool, ctx["roots"], revocation=not own_revinfo)
+        report.fetched = fetcher.log
     common = {
         "trust_roots": ctx["roots"],
-        "other_certs": [ax509.Certificate.load(c) for c in certs_der] + ctx["intermediates"],
+        "other_certs": pool + [_certificate(c) for c in fetched[0]],
         "allow_fetching": False,
-        "ocsps": ctx["dss_ocsps"] + cms_ocsps + local_ocsps,
-        "crls": ctx["dss_crls"] + cms_crls,
+        "ocsps": ctx["dss_ocsps"] + cms_ocsps + local_ocsps + fetched[1],
+        "crls": ctx["dss_crls"] + cms_crls + fetched[2],
         "revocation_mode": "hard-fail",
         "retroactive_revinfo": True,
     }
+    now = dt.datetime.now(dt.UTC)
     ts_vc = ValidationContext(**common)
     # a time-stamped signature is judged at its time-stamp (was the certificate valid, not revoked, then?)
     signer_vc = ValidationContext(moment=ts_time, **common) if ts_time else ts_vc
@@ -146,6 +179,9 @@ async def _validate_signature(
     level = status.modification_level
     report.modification_level = level.name if level is not None else ""
     report.docmdp_ok = status.docmdp_ok
+    report.certification_path = await reasoning.certification_path(
+        cert, getattr(status, "validation_path", None), signer_vc, options.labels
+    )
 
     ts_status = status.timestamp_validity
     if not status.intact:
@@ -174,11 +210,13 @@ async def _validate_signature(
         indication, sub = Indication.TOTAL_PASSED, ""
     report.indication = str(indication)
     report.sub_indication = str(sub)
+    ts_usable = ts_time is not None and ts_status is not None and ts_status.intact and ts_status.valid
+    report.verdict_time = iso_time(ts_time if ts_usable else now)
+    report.verdict_time_basis = "SIGNATURE_TIMESTAMP" if ts_usable else "VALIDATION_TIME"
     return report
 
 
 async def _validate_async(data: bytes, options: ValidationOptions) -> ValidationReport:
-    from asn1crypto import x509 as ax509
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     compat.install()
@@ -198,10 +236,11 @@ async def _validate_async(data: bytes, options: ValidationOptions) -> Validation
         "dss_certs": [],
         "dss_ocsps": [],
         "dss_crls": [],
+        "dss": dss,
         "local": None,
         # parsed once per file, shared by every signature's validation contexts
-        "roots": [ax509.Certificate.load(r) for r in options.trust_roots],
-        "intermediates": [ax509.Certificate.load(c) for c in options.intermediates],
+        "roots": [_certificate(r) for r in options.trust_roots],
+        "intermediates": [_certificate(c) for c in options.intermediates],
     }
     if dss is not None:
         from pyhanko.pdf_utils.decode_limits import DecodePurpose

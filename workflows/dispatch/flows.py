@@ -21,6 +21,8 @@ from viewflow.workflow import STATUS, flow, lock
 from viewflow.workflow.flow.utils import wrap_view
 from viewflow.workflow.models import Task
 
+from workflows.taskguard import TaskUrlGuard
+
 from . import views
 from .models import DispatchProcess
 from .services import decisions, delivery
@@ -71,7 +73,7 @@ class FourEyesView(RoleView):
         return not self._is_author(user, task) and super().can_execute(user, task)
 
 
-class DispatchFlow(flow.Flow):
+class DispatchFlow(TaskUrlGuard, flow.Flow):
     process_class = DispatchProcess
     process_title = _("Văn bản đi")
     process_description = _("Soạn thảo, duyệt, cấp số, ký số, đóng dấu, phát hành và công khai văn bản đi.")

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
 
 from core.audit import trail_for
+from core.downloads import file_response, stored_file_response
 from core.reauth import RecentAuthenticationRequiredMixin, require_recent_authentication
 from core.types import User
 
@@ -339,12 +340,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dispatch/detail.html", context)
 
 
-def _file_response(stored, *, filename: str) -> FileResponse:
-    return FileResponse(
-        stored.file.open("rb"), as_attachment=False, filename=filename, content_type=stored.content_type
-    )
-
-
 @login_required
 def download_revision(request: HttpRequest, pk: int, revision_pk: int) -> HttpResponse:
     """Any revision for staff readers; a recipient gets only the issued (sealed) revision of what was sent to it."""
@@ -361,7 +356,7 @@ def download_revision(request: HttpRequest, pk: int, revision_pk: int) -> HttpRe
     if stored is None:
         raise Http404
     delivery.record_download(process=process, revision=stored, user=request.user)
-    return _file_response(stored, filename=stored.filename or f"{process.pk}-{revision.pk}")
+    return stored_file_response(stored, filename=stored.filename or f"{process.pk}-{revision.pk}")
 
 
 @login_required
@@ -373,7 +368,7 @@ def download_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     ):
         raise PermissionDenied
     delivery.record_download(process=process, revision=attachment.file, user=request.user)
-    return _file_response(attachment.file, filename=attachment.file.filename or attachment.title)
+    return stored_file_response(attachment.file, filename=attachment.file.filename or attachment.title)
 
 
 @login_required
@@ -388,9 +383,7 @@ def edxml_package(request: HttpRequest, pk: int, recipient_pk: int) -> HttpRespo
     delivery.record_download(
         process=process, revision=process.latest_revision(DispatchRevision.Kind.SEALED), user=request.user
     )
-    response = HttpResponse(data, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{edxml.package_filename(process, recipient)}"'
-    return response
+    return file_response(data, filename=edxml.package_filename(process, recipient), content_type="application/xml")
 
 
 @login_required

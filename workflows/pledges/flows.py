@@ -12,9 +12,10 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from workflows.pledges.models import Pledge, PledgeProcess
+from workflows.taskguard import TaskUrlGuard
 
 
-class PledgeFlow(flow.Flow):
+class PledgeFlow(TaskUrlGuard, flow.Flow):
     """Ký cam kết"""
 
     process_class = PledgeProcess

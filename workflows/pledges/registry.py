@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,10 +18,12 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from core.text import fold
+from core.uploads import UploadRefused, ZipLimitExceeded, ZipLimits, open_zip
 from places.conversion import AMBIGUOUS, MATCHED, Conversion, convert_old_address, new_address, ward_from_address
 from places.errors import UnknownCommune
 from places.models import Commune
 from places.services import find_commune, home_province
+from templates_docs.spreadsheets import append_row, csv_bytes, is_risky
 from workflows.pledges.errors import RegistryFileError
 from workflows.pledges.models import Carrier
 
@@ -44,6 +47,10 @@ OLD_COLUMNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 HISTORY_FIELDS = ("former_district", "former_address")
 MAX_ROWS = 20_000
+MAX_COLUMNS = 60
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# An XLSX is a zip: its sheets may inflate to far more than the file; refuse before openpyxl parses anything.
+XLSX_LIMITS = ZipLimits(max_members=500, max_member_bytes=48 * 1024 * 1024, max_total_bytes=64 * 1024 * 1024)
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
@@ -108,17 +115,36 @@ def _kind_value(raw: str) -> str | None:
     return None
 
 
+def _unquoted(cell: str) -> str:
+    """Our own CSV export protects a formula-like value with a leading apostrophe; reading it back removes it."""
+    return cell[1:] if cell.startswith("'") and is_risky(cell[1:]) else cell
+
+
 def _read_table(data: bytes, filename: str) -> list[list[str]]:
+    """At most MAX_ROWS data rows past the header (and a few blank lines), MAX_COLUMNS cells each: reading stops
+    there, so a file padded with rows or columns costs no more than a full one."""
+    if len(data) > MAX_FILE_BYTES:
+        raise RegistryFileError(_("Tệp quá lớn (tối đa %(mb)d MB).") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
     name = filename.lower()
+    enough = MAX_ROWS + 50
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
         try:
+            open_zip(data, limits=XLSX_LIMITS).close()
+        except ZipLimitExceeded as exc:
+            raise RegistryFileError(exc.message, detail=f"XLSX: {exc.detail}") from exc
+        except UploadRefused as exc:
+            raise RegistryFileError(_("Không đọc được tệp XLSX: %(error)s") % {"error": exc.detail}) from exc
+        try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            rows = [
+                ["" if v is None else str(v).strip() for v in row]
+                for row in islice(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), enough)
+            ]
         except Exception as exc:  # openpyxl raises many types on a broken file
             raise RegistryFileError(_("Không đọc được tệp XLSX: %(error)s") % {"error": exc}) from exc
-        sheet = workbook.worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         return rows
     if name.endswith(".csv"):
@@ -134,7 +160,11 @@ def _read_table(data: bytes, filename: str) -> list[list[str]]:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+        reader = csv.reader(io.StringIO(text), dialect)
+        try:
+            return [[_unquoted(cell.strip()) for cell in row[:MAX_COLUMNS]] for row in islice(reader, enough)]
+        except csv.Error as exc:
+            raise RegistryFileError(_("Không đọc được tệp CSV: %(error)s") % {"error": exc}) from exc
     raise RegistryFileError(_("Chỉ nhận tệp .csv hoặc .xlsx."))
 
 
@@ -302,14 +332,11 @@ def export_xlsx() -> bytes:
     sheet = workbook.active
     sheet.title = "Danh sách"
     for row in export_rows():
-        sheet.append([str(v) for v in row])
+        append_row(sheet, [str(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def export_csv() -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(export_rows())
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(export_rows())

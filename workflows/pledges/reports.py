@@ -12,6 +12,7 @@ from core.types import User
 from templates_docs.errors import DocumentError
 from templates_docs.names import agency_in_text
 from templates_docs.services import render_document
+from templates_docs.spreadsheets import append_row
 from workflows.pledges import selectors
 from workflows.pledges.models import Campaign, Pledge
 
@@ -27,24 +28,26 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Tổng hợp"
-    summary.append([campaign.title])
+    append_row(summary, [campaign.title])
     summary["A1"].font = Font(bold=True, size=13)
-    summary.append([])
+    append_row(summary, [])
     header = ["", "Đã ký", "Chờ ký", "Từ chối", "Không gửi được thư", "Tổng"]
     for title, rows, with_code in (
         ("Theo xã, phường", selectors.breakdown_by_commune(campaign), True),
         ("Theo loại", selectors.breakdown_by_kind(campaign), False),
     ):
-        summary.append([title])
+        append_row(summary, [title])
         summary.cell(summary.max_row, 1).font = Font(bold=True)
-        summary.append(header + (["Mã đơn vị hành chính"] if with_code else []))
+        append_row(summary, header + (["Mã đơn vị hành chính"] if with_code else []))
         for r in rows:
-            summary.append(
-                [r.label, r.signed, r.pending, r.declined, r.bounced, r.total] + ([r.code] if with_code else [])
+            append_row(
+                summary,
+                [r.label, r.signed, r.pending, r.declined, r.bounced, r.total] + ([r.code] if with_code else []),
             )
-        summary.append([])
+        append_row(summary, [])
     detail = workbook.create_sheet("Chi tiết")
-    detail.append(
+    append_row(
+        detail,
         [
             "Tên",
             "Loại",
@@ -55,10 +58,11 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
             "Thời điểm ký",
             "Sở xác nhận",
             "Lý do từ chối",
-        ]
+        ],
     )
     for p in campaign.pledges.select_related("carrier__commune").order_by("carrier__commune__name", "carrier__name"):
-        detail.append(
+        append_row(
+            detail,
             [
                 p.carrier.name,
                 p.carrier.get_kind_display(),
@@ -69,7 +73,7 @@ def campaign_xlsx(campaign: Campaign) -> bytes:
                 timezone.localtime(p.signed_at).strftime("%d/%m/%Y %H:%M") if p.signed_at else "",
                 timezone.localtime(p.countersigned_at).strftime("%d/%m/%Y %H:%M") if p.countersigned_at else "",
                 p.declined_reason,
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

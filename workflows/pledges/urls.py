@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from workflows.pledges import views
 
@@ -19,12 +19,17 @@ urlpatterns = [
     path("quan-ly/", views.campaigns, name="campaigns"),
     path("quan-ly/don-vi/", views.carriers, name="carriers"),
     path("quan-ly/don-vi/nhap/", views.import_carriers, name="import"),
-    path("quan-ly/don-vi/xuat.<str:fmt>", views.export_carriers, name="export_carriers"),
+    # exports: only their formats reach the view (anything else is the 404 page, never a header or a 500)
+    re_path(r"^quan-ly/don-vi/xuat\.(?P<fmt>xlsx|csv)$", views.export_carriers, name="export_carriers"),
     path("quan-ly/chien-dich/moi/", views.campaign_create, name="campaign_create"),
     path("quan-ly/chien-dich/<slug:slug>/", views.dashboard, name="dashboard"),
     path("quan-ly/chien-dich/<slug:slug>/sua/", views.campaign_edit, name="campaign_edit"),
     path("quan-ly/chien-dich/<slug:slug>/so-lieu.json", views.dashboard_data, name="dashboard_data"),
-    path("quan-ly/chien-dich/<slug:slug>/xuat.<str:fmt>", views.campaign_export, name="campaign_export"),
+    re_path(
+        r"^quan-ly/chien-dich/(?P<slug>[-a-zA-Z0-9_]+)/xuat\.(?P<fmt>xlsx|docx|pdf)$",
+        views.campaign_export,
+        name="campaign_export",
+    ),
     path("quan-ly/chien-dich/<slug:slug>/<slug:action>/", views.campaign_action, name="campaign_action"),
     path("quan-ly/cam-ket/<int:pk>/tep/<slug:kind>.pdf", views.staff_pledge_pdf, name="staff_pdf"),
     path("quan-ly/cam-ket/<int:pk>/<slug:action>/", views.pledge_action, name="pledge_action"),

@@ -7,12 +7,13 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.audit import log_action
+from core.downloads import file_response
 from core.files import store_file
 from core.models import StoredFile
 from workflows.pledges import registry, reports, selectors
@@ -45,18 +46,24 @@ def invitation(request, token: str):
     except PledgeError as exc:
         return render(request, "pledges/carrier/link_error.html", {"message": exc.message}, status=410)
     form = OtpForm()
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "send":
+        # A refusal (too soon, too many) is a message on the page: the code form was not submitted.
         try:
-            if request.POST.get("action") == "send":
-                send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, client=client_address(request))
-                messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
-                return redirect("pledges:invitation", token=token)
-            form = OtpForm(request.POST)
-            if form.is_valid():
-                pledge = invitations.verify_access(request=request, pledge=pledge, code=form.cleaned_data["code"])
-                return redirect("pledges:pledge", public_id=pledge.public_id)
+            send_otp(pledge=pledge, purpose=OtpChallenge.Purpose.ACCESS, client=client_address(request))
         except PledgeError as exc:
-            form.add_error(None, exc.message)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã gửi mã tới %(to)s.") % {"to": mask_email(pledge.carrier.email)})
+        return redirect("pledges:invitation", token=token)
+    if request.method == "POST":
+        form = OtpForm(request.POST)
+        if form.is_valid():
+            try:
+                pledge = invitations.verify_access(request=request, pledge=pledge, code=form.cleaned_data["code"])
+            except PledgeError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("pledges:pledge", public_id=pledge.public_id)
     context = {
         "pledge": pledge,
         "form": form,
@@ -90,6 +97,14 @@ def pledge_detail(request, pledge: Pledge):
         "can_answer": pledge.status == Pledge.Status.PENDING and invitations.campaign_open(pledge),
     }
     return render(request, "pledges/carrier/pledge.html", context)
+
+
+def _submitted(request) -> tuple:
+    """A form's data and files: bound on every POST, an empty one included (`request.POST or None` would leave
+    an empty submit unbound, so it would fail silently instead of saying which field is missing)."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
 
 
 def pending_pledge(view):
@@ -148,7 +163,7 @@ def sign_simple(request, pledge: Pledge):
 
 @pending_pledge
 def sign_pkcs12(request, pledge: Pledge):
-    form = Pkcs12Form(request.POST or None, request.FILES or None)
+    form = Pkcs12Form(*_submitted(request))
 
     def certificate(data):
         # read up to one byte past the service's limit, so that a larger file is refused, not cut
@@ -161,7 +176,7 @@ def sign_pkcs12(request, pledge: Pledge):
 
 @pending_pledge
 def upload_signed(request, pledge: Pledge):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(*_submitted(request))
 
     def signed(data):
         return {"data": data["signed_pdf"].read()}
@@ -171,7 +186,7 @@ def upload_signed(request, pledge: Pledge):
 
 @pending_pledge
 def decline(request, pledge: Pledge):
-    form = DeclineForm(request.POST or None)
+    form = DeclineForm(*_submitted(request))
 
     def reason(data):
         return {"reason": data["reason"]}
@@ -183,7 +198,7 @@ def decline(request, pledge: Pledge):
 def correction(request, pledge: Pledge):
     carrier = pledge.carrier
     initial = {f: getattr(carrier, f) for f in registry.FIELDS if f != "kind"}
-    form = CorrectionForm(request.POST or None, initial=initial)
+    form = CorrectionForm(*_submitted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         note = data.pop("note", "")
@@ -199,11 +214,10 @@ def correction(request, pledge: Pledge):
     return render(request, "pledges/carrier/correction.html", {"pledge": pledge, "form": form})
 
 
-def _pdf_response(stored: StoredFile | None, filename: str, *, inline: bool = False):
+def _pdf_response(stored: StoredFile | None, filename: str):
     if stored is None:
         raise Http404(_("Tệp chưa có."))
-    response = FileResponse(stored.file.open("rb"), content_type="application/pdf", as_attachment=not inline)
-    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response = file_response(stored.file.open("rb"), filename=filename, content_type="application/pdf")
     response["X-Content-SHA256"] = stored.sha256
     return response
 
@@ -211,7 +225,7 @@ def _pdf_response(stored: StoredFile | None, filename: str, *, inline: bool = Fa
 @carrier_pledge
 def download(request, pledge: Pledge, kind: str):
     if kind == "ban-cam-ket":
-        return _pdf_response(pledge.issued_pdf, f"ban-cam-ket-{pledge.public_id}.pdf", inline="xem" in request.GET)
+        return _pdf_response(pledge.issued_pdf, f"ban-cam-ket-{pledge.public_id}.pdf")
     if kind == "da-ky":
         stored = pledge.countersigned_pdf or pledge.signed_pdf
         return _pdf_response(stored, f"ban-cam-ket-da-ky-{pledge.public_id}.pdf")
@@ -302,17 +316,17 @@ def import_carriers(request):
 def export_carriers(request, fmt: str):
     if fmt == "xlsx":
         data, content_type = registry.export_xlsx(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
+    elif fmt == "csv":
         data, content_type = registry.export_csv(), "text/csv; charset=utf-8"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="danh-sach-doanh-nghiep.{fmt}"'
-    return response
+    else:
+        raise Http404
+    return file_response(data, filename=f"danh-sach-doanh-nghiep.{fmt}", content_type=content_type)
 
 
 @login_required
 @permission_required("pledges.add_campaign", raise_exception=True)
 def campaign_create(request):
-    form = CampaignForm(request.POST or None, initial={"pledge_body": default_pledge_body()})
+    form = CampaignForm(*_submitted(request), initial={"pledge_body": default_pledge_body()})
     if request.method == "POST" and form.is_valid():
         campaign = form.save(commit=False)
         campaign.created_by = request.user
@@ -330,7 +344,7 @@ def campaign_edit(request, slug: str):
     if campaign.status != Campaign.Status.DRAFT:
         messages.error(request, _("Chỉ sửa được chiến dịch chưa bắt đầu."))
         return redirect("pledges:dashboard", slug=slug)
-    form = CampaignForm(request.POST or None, instance=campaign)
+    form = CampaignForm(*_submitted(request), instance=campaign)
     if request.method == "POST" and form.is_valid():
         form.save()
         return redirect("pledges:dashboard", slug=campaign.slug)
@@ -474,7 +488,6 @@ def campaign_export(request, slug: str, fmt: str):
         filename = f"bao-cao-{campaign.slug}.{fmt}"
     else:
         raise Http404
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = file_response(data, filename=filename, content_type=content_type)
     response["X-Content-SHA256"] = hashlib.sha256(data).hexdigest()
     return response

@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--trust-root", action="append", default=None, help="PEM/DER trust root (repeat)")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         parser.add_argument(
+            "--no-fetch", action="store_true", help="fetch nothing, even from SIGNING_FETCH_ALLOWED_HOSTS"
+        )
+        parser.add_argument(
             "--language",
             choices=[code for code, _name in settings.LANGUAGES],
             default=settings.LANGUAGE_CODE,
@@ -34,7 +37,7 @@ class Command(BaseCommand):
             roots = [Path(p).read_bytes() for p in opts["trust_root"]] if opts["trust_root"] else None
         except OSError as exc:
             raise CommandError(f"cannot read {exc.filename}: {exc.strerror}") from exc
-        report = validate_pdf(data, trust_roots=roots, max_bytes=2**40)
+        report = validate_pdf(data, trust_roots=roots, max_bytes=2**40, fetch=not opts["no_fetch"])
         with translation.override(opts["language"]):
             if opts["json"]:
                 self.stdout.write(json.dumps(explain.report_data(report), ensure_ascii=False))
@@ -56,3 +59,15 @@ class Command(BaseCommand):
                 f" trusted={sig.trusted} revoked={sig.revoked} coverage={sig.coverage}"
                 f" modification={sig.modification_level}"
             )
+            self.stdout.write(f"      {explain.signature_reason(sig)}")
+            self.stdout.write(f"      {explain.verdict_time_label(sig)}")
+            for item in sig.time_evidence:
+                self.stdout.write(f"      + {explain.evidence_label(item)}")
+            for entry in sig.fetched:
+                self.stdout.write(f"      fetch {entry['kind']} {entry['url']}: {entry['outcome']} {entry['reason']}")
+            for entry in sig.certification_path:
+                store = f" [{entry['store_entry']}]" if entry["store_entry"] else ""
+                self.stdout.write(
+                    f"      {entry['position']}: {entry['subject_cn']} serial={entry['serial']}"
+                    f" {entry['not_before']}..{entry['not_after']} sha256={entry['sha256']}{store}"
+                )

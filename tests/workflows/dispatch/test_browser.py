@@ -116,10 +116,11 @@ def test_one_dispatch_through_every_step(login, people, keys, drafting_units, li
     _do_my_task(clerk, subject)
     _submit_step(clerk)
     assert "Đã phát hành" in clerk.content()
-    # every revision is listed with its hash and downloadable
-    with clerk.expect_popup() as popup:
+    # every revision is listed with its hash and downloadable (a download, never a page of the site)
+    with clerk.expect_download() as download:
         clerk.locator("a.download-revision[data-kind=sealed]").click()
-    assert popup.value.url.endswith(f"/{process.latest_revision('sealed').pk}/")
+    with open(download.value.path(), "rb") as downloaded:
+        assert downloaded.read() == process.latest_revision("sealed").pdf.read()
 
     process.refresh_from_db()
     assert process.stage == Stage.SENT and process.number == "01/STTTT-TTr"

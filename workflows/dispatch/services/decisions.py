@@ -9,6 +9,7 @@ from core.audit import log_action
 from core.types import User
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchComment, DispatchProcess, Stage
+from workflows.dispatch.services.steps import require_step
 
 APPROVED = DispatchComment.Decision.APPROVE
 RETURNED = DispatchComment.Decision.RETURN
@@ -17,6 +18,8 @@ RETURNED = DispatchComment.Decision.RETURN
 def _decide(*, process: DispatchProcess, user: User, step: str, decision: str, comment: str) -> DispatchComment:
     if process.author_id == user.pk:
         raise DispatchError(_("Người soạn thảo không được tự duyệt dự thảo của mình."))
+    stage = Stage.REVIEWING if step == "review" else Stage.APPROVING
+    require_step(process, user, stages=(stage,), permission=f"can_{step}_dispatchprocess")
     if decision not in (APPROVED, RETURNED):
         raise DispatchError(_("Quyết định không hợp lệ."))
     comment = comment.strip()

@@ -26,6 +26,7 @@ from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchProcess, DispatchRecipient, DispatchRevision, Stage
 from workflows.dispatch.services.documents import staff_profile, user_label
 from workflows.dispatch.services.issuing import copy_state, lock_process
+from workflows.dispatch.services.steps import require_step
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def send_dispatch(*, process: DispatchProcess, user: User) -> list[DispatchRecip
         locked = lock_process(process)
         if locked.sent_at is not None:
             return list(locked.recipients.all())
+        require_step(locked, user, stages=(Stage.SENDING,), permission="can_send_dispatchprocess")
         issued = locked.latest_revision(DispatchRevision.Kind.SEALED)
         if issued is None:
             raise DispatchError(_("Văn bản chưa được ký số và đóng dấu, chưa phát hành được."))

@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from core.audit import log_action
 from core.files import store_file
 from core.types import User
+from core.uploads import UploadRefused, filename_for, identify_document
 from workflows.dispatch.drafts import DraftData, RecipientSpec
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchVersion, Stage
 from workflows.dispatch.services.documents import log_draft, render_draft_preview, staff_profile
+from workflows.dispatch.services.steps import require_step
 
 
 def _write_draft(process: DispatchProcess, data: DraftData, *, author: User) -> None:
@@ -61,6 +63,7 @@ def save_draft(*, process: DispatchProcess, user: User, data: DraftData) -> Disp
         raise DispatchError(_("Chỉ người soạn thảo mới sửa được dự thảo này."))
     if process.stage not in (Stage.DRAFTING, Stage.RETURNED):
         raise DispatchError(_("Văn bản đã được trình, không sửa được nữa."))
+    require_step(process, user, stages=(Stage.DRAFTING, Stage.RETURNED), permission="can_draft_dispatchprocess")
     _write_draft(process, data, author=user)
     process.save()
     _replace_recipients(process, data.recipients)
@@ -74,7 +77,18 @@ def add_attachment(
     max_bytes = settings.VANTHU_MAX_UPLOAD_BYTES
     if len(data) > max_bytes:
         raise DispatchError(_("Tệp phụ lục quá lớn (tối đa %(mb)s MB).") % {"mb": max_bytes // (1024 * 1024)})
-    stored = store_file(data, filename=filename)
+    try:
+        kind = identify_document(data)
+    except UploadRefused as exc:
+        log_action(
+            "workflows.dispatch.attachment_refused",
+            {"filename": filename[:255], "reason": exc.detail},
+            user,
+            obj=process,
+        )
+        raise DispatchError(exc.message, detail=exc.detail) from exc
+    filename = filename_for(kind, filename)
+    stored = store_file(data, filename=filename, content_type=kind.content_type)
     attachment = DispatchAttachment.objects.create(
         process=process, title=(title or filename)[:255], file=stored, uploaded_by=user
     )
@@ -91,6 +105,7 @@ def submit_draft(*, process: DispatchProcess, user: User) -> DispatchVersion:
     """The author sends the draft to the head of unit: a draft PDF and a snapshot of the content are kept."""
     if process.author_id != user.pk:
         raise DispatchError(_("Chỉ người soạn thảo mới trình được dự thảo này."))
+    require_step(process, user, stages=(Stage.DRAFTING, Stage.RETURNED), permission="can_draft_dispatchprocess")
     if not process.subject or not process.body or process.signer_id is None:
         raise DispatchError(_("Cần có trích yếu, nội dung và người ký trước khi trình."))
     revision = render_draft_preview(process=process, user=user)

@@ -31,6 +31,7 @@ from templates_docs.services import register_outgoing
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchProcess, DispatchRevision, ExternalSignature, Stage
 from workflows.dispatch.services.documents import recipient_lines, render, store_revision, user_label
+from workflows.dispatch.services.steps import require_step
 
 FINAL, SIGNED, SEALED = DispatchRevision.Kind.FINAL, DispatchRevision.Kind.SIGNED, DispatchRevision.Kind.SEALED
 
@@ -103,6 +104,7 @@ def number_dispatch(
             existing = locked.latest_revision(DispatchRevision.Kind.FINAL)
             if existing is not None:
                 return existing
+        require_step(locked, user, stages=(Stage.NUMBERING,), permission="can_number_dispatchprocess")
         issued = issued_date or timezone.localdate()
         org = organisation_info()
         entry = register_outgoing(
@@ -194,6 +196,7 @@ def sign_dispatch(
     with _signature_step(process, user, "sign") as (locked, done, base):
         if done is not None:
             return done
+        require_step(locked, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
         with _signing_refusals():
             [signed] = personal.sign_batch(
                 [
@@ -219,6 +222,7 @@ def prepare_external_signing(*, process: DispatchProcess, user: User, certificat
     """Two-step signing for a key on a token: prepare the PDF and return what the token must sign."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
+    require_step(process, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
     base = process.latest_revision(FINAL)
     if base is None:
         raise DispatchError(_("Văn bản chưa được cấp số."))
@@ -253,6 +257,7 @@ def finish_external_signing(
     with _signature_step(process, user, "sign") as (locked, done, base):
         if done is not None:
             return done
+        require_step(locked, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
         with _signing_refusals():
             signed = finish_external_signature(state=external.state, signature_value=signature_value)
         external.finished_at = timezone.now()
@@ -265,6 +270,7 @@ def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
     with _signature_step(process, user, "seal") as (locked, done, base):
         if done is not None:
             return done
+        require_step(locked, user, stages=(Stage.SEALING,), permission="can_seal_dispatchprocess")
         with _signing_refusals():
             sealed = sign_pdf(
                 base.pdf.read(),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from core import clients
 from core.audit import log_action
 from core.organisation import organisation_info
 from core.types import User
@@ -31,8 +32,8 @@ def _token_hash(token: str) -> str:
 
 
 def client_address(request: HttpRequest | None) -> str:
-    """The visitor's address, as the audit log records it."""
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+    """The visitor's address, as the audit log records it (behind a trusted proxy, the client it names)."""
+    return clients.client_address(request) if request is not None else ""
 
 
 def invitation_url(token: str) -> str:
