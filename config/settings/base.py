@@ -219,6 +219,8 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME", default=0.5)  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# the client as the audit log sees it: behind nginx, the forwarded address (trusted proxies only), not nginx's
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False

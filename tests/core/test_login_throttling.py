@@ -75,3 +75,24 @@ def test_the_lock_lifts_after_the_cool_off(staff, settings):
 
     time.sleep(0.5)
     assert _try(Client(), "chuyenvien", PASSWORD).status_code == 302
+
+
+def test_behind_a_trusted_proxy_one_client_is_locked_not_the_whole_office(settings, make_user):
+    """Behind nginx every peer is the proxy: locking "the client" must lock the address nginx forwarded."""
+    settings.VANTHU_TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def through_proxy(username: str, password: str, forwarded_for: str):
+        return Client().post(
+            reverse("login"),
+            {"username": username, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy(f"doan-{n}", "sai", "203.0.113.7")
+    make_user(Role.STAFF, username="truongphong")
+    assert through_proxy("truongphong", PASSWORD, "203.0.113.7").status_code == 429
+    assert through_proxy("truongphong", PASSWORD, "198.51.100.20").status_code == 302
+    # a header from an untrusted peer is not believed: the attacker is locked under his own address
+    assert _try(Client(), "truongphong", PASSWORD, address="192.0.2.9").status_code == 302
