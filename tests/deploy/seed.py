@@ -17,7 +17,9 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from core import second_factor  # noqa: E402
 from core.models import StaffProfile  # noqa: E402
 from core.roles import Role, sync_role_permissions  # noqa: E402
 from signing.demo import init_pki  # noqa: E402
@@ -60,6 +62,8 @@ def main() -> None:
     director = staff(
         "giamdoc", Role.LEADERSHIP, first="Huy", last="Nguyễn Quang", title="GIÁM ĐỐC", unit="BGĐ", password=password
     )
+    # the director enrols an authenticator app (as at his first login); the walk holds the same key as his phone
+    authenticator = TOTPDevice.objects.create(user=director, name=second_factor.TOTP_NAME, confirmed=True)
     init_pki()
     carrier = Carrier.objects.create(**CARRIER)
     Campaign.objects.create(
@@ -82,6 +86,7 @@ def main() -> None:
                 "carrier_email": carrier.email,
                 "carrier_id": carrier.pk,
                 "director_id": director.pk,
+                "director_totp_key": authenticator.key,
             }
         )
     )

@@ -174,6 +174,32 @@ def test_staff_login_sets_only_secure_cookies(stack, staff):
     assert refused.status_code == 200 and "sessionid" not in wrong.cookies
 
 
+def test_the_director_logs_in_with_the_second_factor(stack):
+    from django_otp.oath import TOTP
+
+    session = stack.session()
+    login = session.get(stack.url("/accounts/login/"))
+    response = post(
+        session,
+        stack.url("/accounts/login/"),
+        {"username": "giamdoc", "password": stack.seed["password"]},
+        page=login,
+    )
+    assert response.status_code == 302, response.text[:2000]
+    closed = session.get(stack.url("/workflow/"), timeout=30, allow_redirects=False)
+    assert closed.status_code == 302 and "/tai-khoan/ma-xac-thuc/" in closed.headers["Location"]  # password alone
+    code_page = session.get(stack.url("/tai-khoan/ma-xac-thuc/?next=/workflow/"), timeout=30)
+    assert code_page.status_code == 200
+    wrong = post(session, code_page.url, {"code": "000000"}, page=code_page)
+    assert wrong.status_code == 200 and "sessionid" in session.cookies  # refused on the page, still closed
+    time.sleep(2.5)  # django-otp throttles the device for a second after a failure, as it should
+    code = f"{TOTP(bytes.fromhex(stack.seed['director_totp_key'])).token():06d}"
+    passed = post(session, code_page.url, {"code": code}, page=code_page)
+    assert passed.status_code == 302, passed.text[:2000]
+    opened = session.get(stack.url("/van-ban-di/"), timeout=30)
+    assert opened.status_code == 200 and "/tai-khoan/" not in opened.url, opened.url
+
+
 def test_a_dispatch_is_started_by_its_author(stack, staff):
     import config.urls  # noqa: F401  (mounting the site gives viewflow's nodes their URL namespaces)
     from workflows.dispatch.flows import DispatchFlow
