@@ -36,18 +36,20 @@ def stack():
 
 @pytest.fixture(scope="module")
 def staff(stack):
+    session, response = password_login(stack, "chuyenvien")
+    assert response.headers["Location"].endswith("/workflow/")
+    return session
+
+
+def password_login(stack, username: str) -> tuple[requests.Session, requests.Response]:
     session = stack.session()
     login = session.get(stack.url("/accounts/login/"))
     assert login.status_code == 200
     response = post(
-        session,
-        stack.url("/accounts/login/"),
-        {"username": "chuyenvien", "password": stack.seed["password"]},
-        page=login,
+        session, stack.url("/accounts/login/"), {"username": username, "password": stack.seed["password"]}, page=login
     )
     assert response.status_code == 302, response.text[:2000]
-    assert response.headers["Location"].endswith("/workflow/")
-    return session
+    return session, response
 
 
 def csrf_token(session: requests.Session, page: requests.Response) -> str:
@@ -177,15 +179,7 @@ def test_staff_login_sets_only_secure_cookies(stack, staff):
 def test_the_director_logs_in_with_the_second_factor(stack):
     from django_otp.oath import TOTP
 
-    session = stack.session()
-    login = session.get(stack.url("/accounts/login/"))
-    response = post(
-        session,
-        stack.url("/accounts/login/"),
-        {"username": "giamdoc", "password": stack.seed["password"]},
-        page=login,
-    )
-    assert response.status_code == 302, response.text[:2000]
+    session, _ = password_login(stack, "giamdoc")
     closed = session.get(stack.url("/workflow/"), timeout=30, allow_redirects=False)
     assert closed.status_code == 302 and "/tai-khoan/ma-xac-thuc/" in closed.headers["Location"]  # password alone
     code_page = session.get(stack.url("/tai-khoan/ma-xac-thuc/?next=/workflow/"), timeout=30)
