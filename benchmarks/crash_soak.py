@@ -270,24 +270,7 @@ def main() -> None:
     logs.mkdir()
 
     gunicorn = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "-w",
-            "2",
-            "--threads",
-            "2",
-            "-k",
-            "gthread",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
+        bench.gunicorn_command(python, port=args.port, workers=2),
         cwd=ROOT,
         env=env,
         stdout=open(logs / "gunicorn.log", "wb"),

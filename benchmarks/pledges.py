@@ -355,6 +355,28 @@ def _validate_one(path: str) -> bool:
     return ours and theirs
 
 
+def gunicorn_command(python: str, *, port: int, workers: int) -> list[str]:
+    """The app server as docs/deployment.md runs it (gthread workers), on loopback."""
+    return [
+        python,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(workers),
+        "--threads",
+        "2",
+        "-k",
+        "gthread",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--carriers", type=int, default=1000)
@@ -377,24 +399,7 @@ def main() -> None:
     links = json.loads(setup.stdout.split("LINKS", 1)[1])
     port = _free_port()
     server = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(args.workers),
-            "--threads",
-            "2",
-            "-k",
-            "gthread",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
+        gunicorn_command(python, port=port, workers=args.workers),
         cwd=ROOT,
         env=env,
     )
