@@ -370,22 +370,13 @@ def main() -> None:
     if check.returncode:
         sys.exit(f"checking the database failed:\n{check.stderr[-3000:]}")
     result = json.loads(check.stdout.split("CHECK", 1)[1])
-    orphan_list = subprocess.run(
-        [python, "manage.py", "orphan_files", "--grace-hours", "0", "--delete"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    orphans_after = subprocess.run(
-        [python, "manage.py", "orphan_files", "--grace-hours", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+
+    def orphan_files(*extra: str) -> str:
+        command = [python, "manage.py", "orphan_files", "--grace-hours", "0", *extra]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+
+    orphan_list = orphan_files("--delete")
+    orphans_after = orphan_files()
     audit = subprocess.run([python, "manage.py", "verify_audit"], cwd=ROOT, env=env, capture_output=True, text=True)
     clerk_steps: Counter = Counter()
     clerk_samples = []

@@ -4,19 +4,15 @@ them in the active language (Vietnamese by default, English through the catalogu
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from signing.validation import (
-    ChangeAfterSigning,
-    Indication,
-    ReportReason,
-    SignatureFormat,
-    SignatureReport,
-    SubIndication,
-    ValidationReport,
-)
+from signing.validation import ChangeAfterSigning, Indication, ReportReason, SignatureFormat, SubIndication
+
+if TYPE_CHECKING:
+    from signing.validation import SignatureReport, ValidationReport
 
 __all__ = [
     "evidence_label",

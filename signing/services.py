@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -38,6 +39,7 @@ from signing.validation import (
 __all__ = [
     "APPEARANCES",
     "LEVELS",
+    "SignOptions",
     "SignatureReport",
     "ValidationReport",
     "base_revision",
@@ -264,50 +266,84 @@ def _signer_name(loaded: LoadedKey) -> str:
 
 
 # --- signing -----------------------------------------------------------------------------------------
+class SignOptions(TypedDict, total=False):
+    """What every way of signing takes besides the key and the appearance.
+
+    `level` is the PAdES level ("B-T" when left out); `box` is (x1, y1, x2, y2) in PDF points, origin
+    bottom-left; `page` is 0-based (None: last page, or page 1 for "text"). In `text_lines`, "{time}" becomes the
+    signing time (ISO 8601, +07:00); without it a time line is added."""
+
+    level: str
+    page: int | None
+    box: tuple[float, float, float, float] | None
+    field_name: str | None
+    reason: str | None
+    location: str | None
+    text_lines: list[str] | None
+
+
 def sign_pdf(
     pdf: bytes,
     *,
     key_id: str,
-    level: str = "B-T",
     appearance: str = "signature",
-    page: int | None = None,
-    box: tuple[float, float, float, float] | None = None,
-    field_name: str | None = None,
-    reason: str | None = None,
-    location: str | None = None,
-    text_lines: list[str] | None = None,
     signature_image: bytes | None = None,
     pin: str | None = None,
+    **options: Unpack[SignOptions],
 ) -> bytes:
     """Sign `pdf` with the key record `key_id`; returns the PDF with one new incremental revision.
 
     `pin` is the holder's secret for a personal key (`SigningKey.needs_holder_secret`), typed when signing.
-
-    `box` is (x1, y1, x2, y2) in PDF points, origin bottom-left; `page` is 0-based (None: last page, or page 1
-    for "text"). "seal" takes the signature box the leader used and covers its left third with the seal.
-    In `text_lines`, "{time}" becomes the signing time (ISO 8601, +07:00); without it a time line is added.
+    "seal" takes the signature box the leader used and covers its left third with the seal.
     `signature_image` is a PNG (at most 512 KB and 4000×4000 px) drawn by the signer: with "signature" it
-    replaces the key owner's image, with "text" it is drawn above the lines in one stamp.
+    replaces the key owner's image, with "text" it is drawn above the lines in one stamp. `options`: SignOptions.
     """
     loaded = load_key(key_id, pin=pin)
-    plan = appearance_plan(
-        appearance,
-        page=page,
-        box=box,
-        text_lines=text_lines,
-        signer_name=_signer_name(loaded),
-        signature_image=loaded.signature_image,
-        seal_image=loaded.seal_image,
-        drawn_image=signature_image,
-    )
-    request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
     try:
-        return _sign_loaded(pdf, loaded=loaded, request=request)
+        return _sign_loaded(
+            pdf,
+            loaded=loaded,
+            appearance=appearance,
+            options=options,
+            signature_image=loaded.signature_image,
+            seal_image=loaded.seal_image,
+            drawn_image=signature_image,
+        )
     finally:
         loaded.close()
 
 
-def _sign_loaded(pdf: bytes, *, loaded, request: engine.SignRequest) -> bytes:
+def sign_pdf_with_pkcs12(
+    pdf: bytes, *, pkcs12: bytes, password: bytes, appearance: str = "none", **options: Unpack[SignOptions]
+) -> bytes:
+    """Sign once with a PKCS#12 held only in memory (a business's own certificate); nothing is stored."""
+    loaded = load_pkcs12_bytes(pkcs12, password)
+    return _sign_loaded(pdf, loaded=loaded, appearance=appearance, options=options)
+
+
+def _sign_request(appearance: str, options: SignOptions, *, signer_name: str, **images) -> engine.SignRequest:
+    unknown = options.keys() - SignOptions.__optional_keys__
+    if unknown:
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    plan = appearance_plan(
+        appearance,
+        page=options.get("page"),
+        box=options.get("box"),
+        text_lines=options.get("text_lines"),
+        signer_name=signer_name,
+        **images,
+    )
+    return engine.SignRequest(
+        level=options.get("level", "B-T"),
+        field_name=options.get("field_name"),
+        reason=options.get("reason"),
+        location=options.get("location"),
+        plan=plan,
+    )
+
+
+def _sign_loaded(pdf: bytes, *, loaded: LoadedKey, appearance: str, options: SignOptions, **images) -> bytes:
+    request = _sign_request(appearance, options, signer_name=_signer_name(loaded), **images)
     return engine.sign_with_signer(
         pdf,
         signer=loaded.signer,
@@ -317,41 +353,14 @@ def _sign_loaded(pdf: bytes, *, loaded, request: engine.SignRequest) -> bytes:
     )
 
 
-def sign_pdf_with_pkcs12(
-    pdf: bytes,
-    *,
-    pkcs12: bytes,
-    password: bytes,
-    level: str = "B-T",
-    appearance: str = "none",
-    page: int | None = None,
-    box: tuple[float, float, float, float] | None = None,
-    field_name: str | None = None,
-    reason: str | None = None,
-    location: str | None = None,
-    text_lines: list[str] | None = None,
-) -> bytes:
-    """Sign once with a PKCS#12 held only in memory (a business's own certificate); nothing is stored."""
-    loaded = load_pkcs12_bytes(pkcs12, password)
-    plan = appearance_plan(appearance, page=page, box=box, text_lines=text_lines, signer_name=_signer_name(loaded))
-    request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
-    return _sign_loaded(pdf, loaded=loaded, request=request)
-
-
 def prepare_external_signature(
     pdf: bytes,
     *,
     certificate_der: bytes,
-    level: str = "B-T",
     appearance: str = "none",
     chain_der: list[bytes] | None = None,
-    page: int | None = None,
-    box: tuple[float, float, float, float] | None = None,
-    field_name: str | None = None,
-    reason: str | None = None,
-    location: str | None = None,
-    text_lines: list[str] | None = None,
     signature_image: str = "",
+    **options: Unpack[SignOptions],
 ) -> dict:
     """Step 1 of signing with a key held elsewhere: a JSON-safe state to store.
 
@@ -365,10 +374,7 @@ def prepare_external_signature(
         name = str(cert.subject.native.get("common_name", ""))
     except Exception as exc:  # noqa: BLE001
         raise InvalidInput(f"certificate is not DER X.509: {exc}") from exc
-    plan = appearance_plan(
-        appearance, page=page, box=box, text_lines=text_lines, signer_name=name, signature_image=signature_image
-    )
-    request = engine.SignRequest(level=level, field_name=field_name, reason=reason, location=location, plan=plan)
+    request = _sign_request(appearance, options, signer_name=name, signature_image=signature_image)
     return engine.prepare_external(
         pdf, certificate_der=certificate_der, chain_der=list(chain_der or []), request=request, env=sign_environment()
     )
