@@ -7,6 +7,9 @@ UNO_VENV := .venv-uno
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+# The suite runs in two pytest-xdist workers (CI has two cores); each has its own test database, media, PKI,
+# SoftHSM token and LibreOffice. TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test deploy-test setup system-deps system-deps-test venv uno-venv migrate run lint format lock messages makemessages clean bench
 
@@ -52,7 +55,7 @@ run: venv
 test: setup system-deps-test lint ## lint, checks and the whole suite
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v1
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # docs/deployment.md's topology on loopback (nginx, two gunicorn, two workers, PostgreSQL, Redis), walked over
 # HTTPS. Needs PostgreSQL and Redis running: DEPLOY_TEST_DATABASE_URL (recreated), DEPLOY_TEST_CACHE_URL.

@@ -26,8 +26,12 @@ WHITENOISE_AUTOREFRESH = True
 SIGNING_DEV_PKI_DIR = os.environ.get("SIGNING_DEV_PKI_DIR") or tempfile.mkdtemp(prefix="vanthu-test-pki-")
 SIGNING_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-signing-cache-")
 SIGNING_FETCH_CACHE_DIR = tempfile.mkdtemp(prefix="vanthu-test-fetch-cache-")
-# one SoftHSM2 token directory per test session (SoftHSM reads this once per process): tests/signing/test_pkcs11
-# and the seal token of signing.demo share it
-os.environ.setdefault("SOFTHSM2_CONF", os.path.join(tempfile.mkdtemp(prefix="vanthu-test-softhsm-"), "softhsm2.conf"))
+# one SoftHSM2 token directory per test process (SoftHSM reads this once per process): tests/signing/test_pkcs11
+# and the seal token of signing.demo share it, and so do the subprocesses a test starts. A pytest-xdist worker
+# inherits its controller's and takes its own.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if "SOFTHSM2_CONF" not in os.environ or os.environ.get("VANTHU_TEST_SOFTHSM_WORKER", "") != _xdist_worker:
+    os.environ["SOFTHSM2_CONF"] = os.path.join(tempfile.mkdtemp(prefix="vanthu-test-softhsm-"), "softhsm2.conf")
+    os.environ["VANTHU_TEST_SOFTHSM_WORKER"] = _xdist_worker
 # No persistent connections in tests: a thread that ends keeps its connection open otherwise.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
