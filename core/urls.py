@@ -4,6 +4,7 @@ from core import views
 
 app_name = "core"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("xac-thuc-lai/", views.reauthenticate, name="reauth"),
     path("ma-xac-thuc/", views.second_factor_code, name="second_factor"),
     path("ma-xac-thuc/dang-ky/", views.enrol, name="enrol"),

@@ -4,14 +4,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render, resolve_url
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from core import reauth, second_factor
 from core.forms import CodeForm, EnrolForm, ReauthPasswordForm
+from core.roles import Role, has_role
 
 
 @never_cache
@@ -23,6 +25,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # any database failure means "take me out of the pool"
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return HttpResponsePermanentRedirect(static("core/favicon.svg"))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a login lands: a carrier on its own pages, staff on their work."""
+    if has_role(request.user, Role.CARRIER) and not request.user.is_staff:
+        return HttpResponseRedirect(resolve_url(settings.VANTHU_CARRIER_HOME))
+    return HttpResponseRedirect(resolve_url(settings.VANTHU_STAFF_HOME))
 
 
 @never_cache

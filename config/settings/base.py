@@ -210,7 +210,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/workflow/"
+LOGIN_REDIRECT_URL = "core:home"
+# core.views.home sends each account on from the login: carriers to their pledges, staff to their work
+VANTHU_CARRIER_HOME = "pledges:my_pledges"
+VANTHU_STAFF_HOME = "/workflow/"
 LOGOUT_REDIRECT_URL = "/"
 # django-axes first: a locked-out account or client is refused before its password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

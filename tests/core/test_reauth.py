@@ -66,10 +66,10 @@ def test_a_tampered_or_missing_proof_is_none(leader):
     ("next_url", "landing"),
     [
         ("/van-ban-di/", "/van-ban-di/"),
-        ("https://evil.example/ky", "/workflow/"),
-        ("//evil.example/ky", "/workflow/"),
-        ("javascript:alert(1)", "/workflow/"),
-        ("", "/workflow/"),
+        ("https://evil.example/ky", "/tai-khoan/"),
+        ("//evil.example/ky", "/tai-khoan/"),
+        ("javascript:alert(1)", "/tai-khoan/"),
+        ("", "/tai-khoan/"),
     ],
 )
 def test_back_to_next_only_on_this_site(client, staff, next_url, landing):

@@ -37,7 +37,7 @@ def stack():
 @pytest.fixture(scope="module")
 def staff(stack):
     session, response = password_login(stack, "chuyenvien")
-    assert response.headers["Location"].endswith("/workflow/")
+    assert response.headers["Location"].endswith("/tai-khoan/")
     return session
 
 
