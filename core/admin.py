@@ -1,14 +1,42 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from core import accounts
 from core.models import AuditEntry, User
 
 
+class VietnamesePasswordChoiceMixin:
+    """Django 5.1's "Password-based authentication: Enabled / Disabled" choice has no Vietnamese translation in
+    Django's catalogue: the same field, in Vietnamese."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("usable_password")
+        if field is not None:
+            field.label = _("Đăng nhập bằng mật khẩu")
+            field.choices = [("true", _("Bật")), ("false", _("Tắt"))]
+            field.help_text = _(
+                "Người dùng có đăng nhập được bằng mật khẩu hay không. Khi tắt, tài khoản vẫn có thể đăng nhập "
+                "bằng cách khác nếu được cấu hình."
+            )
+
+
+class UserCreationForm(VietnamesePasswordChoiceMixin, AdminUserCreationForm):
+    pass
+
+
+class PasswordChangeForm(VietnamesePasswordChoiceMixin, AdminPasswordChangeForm):
+    pass
+
+
 @admin.register(User)
 class VanthuUserAdmin(UserAdmin):
     """A non-superuser manages only the accounts and roles `core.accounts` allows (never a signer's)."""
+
+    add_form = UserCreationForm
+    change_password_form = PasswordChangeForm
 
     list_display = ("username", "last_name", "first_name", "email", "is_staff")
     _limited_fieldsets = (
