@@ -18,15 +18,21 @@ __all__ = [
     "evidence_label",
     "fetch_label",
     "format_label",
+    "integrity_line",
     "human_time",
     "pades_label",
     "path_position_label",
     "report_data",
     "report_reason",
     "signature_reason",
+    "trust_line",
     "verdict_label",
     "verdict_time_label",
+    "verdict_tone",
 ]
+
+# What a verdict looks like: "ok" ✓, "bad" ✗, "unknown" ?; the pages show the mark, a colour and the words.
+OK, BAD, UNKNOWN = "ok", "bad", "unknown"
 
 
 def verdict_label(indication: str) -> str:
@@ -38,6 +44,39 @@ def verdict_label(indication: str) -> str:
         Indication.NO_SIGNATURE: _("Không có chữ ký số"),
     }
     return labels.get(indication, indication)
+
+
+def verdict_tone(indication: str) -> str:
+    if indication == Indication.TOTAL_PASSED:
+        return OK
+    if indication in (Indication.TOTAL_FAILED, Indication.UNREADABLE):
+        return BAD
+    return UNKNOWN
+
+
+def integrity_line(sig: SignatureReport) -> tuple[str, str]:
+    """(tone, words) for "is the document what was signed?": the document's line, apart from the certificate's."""
+    if not sig.intact:
+        return BAD, _("Không — nội dung đã ký bị sửa sau khi ký")
+    if not sig.valid:
+        return BAD, _("Không — giá trị chữ ký số bị hỏng, không khớp với nội dung")
+    change = sig.changes_after
+    if change == ChangeAfterSigning.NONE:
+        return OK, _("Có — văn bản không bị thay đổi sau khi ký")
+    if change == ChangeAfterSigning.SIGNATURES:
+        return OK, _("Có — sau chữ ký này chỉ thêm chữ ký số hoặc dấu thời gian")
+    if change == ChangeAfterSigning.ANNOTATIONS and sig.indication != Indication.TOTAL_FAILED:
+        return OK, _("Có — chỉ thêm ghi chú hoặc điền biểu mẫu, nội dung đã ký không đổi")
+    return BAD, _("Không — văn bản bị sửa đổi ngoài phạm vi cho phép sau khi ký")
+
+
+def trust_line(sig: SignatureReport) -> tuple[str, str]:
+    """(tone, words) for "is the certificate trusted?", judged even when the document itself failed."""
+    if sig.revoked:
+        return BAD, _("Không — chứng thư số đã bị thu hồi")
+    if sig.trusted:
+        return OK, _("Có — chứng thư số do tổ chức chứng thực được tin cậy cấp")
+    return BAD, _("Không — chứng thư số không dẫn tới tổ chức chứng thực nào được tin cậy")
 
 
 def report_reason(report: ValidationReport) -> str:

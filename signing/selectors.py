@@ -22,6 +22,9 @@ def verdict_context(report: ValidationReport, *, issued: IssuedRevision | None =
         {
             "sig": sig,
             "verdict": explain.verdict_label(sig.indication),
+            "tone": explain.verdict_tone(sig.indication),
+            "integrity": explain.integrity_line(sig),
+            "trust": explain.trust_line(sig),
             "reason": explain.signature_reason(sig),
             "format": explain.format_label(sig),
             "changes_after": str(sig.changes_after),
@@ -43,6 +46,7 @@ def verdict_context(report: ValidationReport, *, issued: IssuedRevision | None =
     return {
         "report": report,
         "verdict": explain.verdict_label(report.indication),
+        "tone": explain.verdict_tone(report.indication),
         "reason": explain.report_reason(report),
         "signatures": signatures,
         "issued": issued or find_issued_revision(report),

@@ -92,6 +92,22 @@ async def _chain_problem(sig, vc) -> str | None:
     return None
 
 
+async def _chain_trusted(sig, vc) -> bool:
+    """Whether the signer's certificate chains to a trusted root, judged on its own. pyHanko stops at a broken
+    hash or signature value and leaves `trusted` False without looking at the certificate; the report must still
+    say which of the two failed (a tampered document signed with a trusted certificate is the document's fault)."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
+
+    try:
+        await CertificateValidator(
+            sig.signer_cert, intermediate_certs=sig.other_embedded_certs, validation_context=vc
+        ).async_validate_usage(set())
+    except (PathBuildingError, ValidationError):
+        return False
+    return True
+
+
 async def _validate_signature(
     sig, subfilter: str, index: int, reader, data: bytes, options: ValidationOptions, ctx: dict
 ) -> SignatureReport:
@@ -174,7 +190,7 @@ async def _validate_signature(
     report.intact = bool(status.intact)
     report.valid = bool(status.valid)
     report.revoked = bool(status.revoked)
-    report.trusted = bool(status.trusted)
+    report.trusted = bool(status.trusted) if status.intact and status.valid else await _chain_trusted(sig, signer_vc)
     report.coverage = status.coverage.name if status.coverage is not None else ""
     level = status.modification_level
     report.modification_level = level.name if level is not None else ""

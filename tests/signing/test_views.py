@@ -133,3 +133,34 @@ def test_dev_pki_http_services_are_off_in_production_mode(client, settings):
     settings.SIGNING_DEV_PKI = False
     assert client.get("/xac-thuc/pki/crl/root.crl").status_code == 404
     assert client.get("/xac-thuc/pki/root.crt").status_code == 404
+
+
+def _line(html: str, name: str) -> str:
+    start = html.index(f'data-line="{name}"')
+    return html[html.rindex("<dd", 0, start) : html.index("</dd>", start)]
+
+
+def test_a_valid_document_shows_the_passed_mark_and_both_lines_passed(client, signed_bt):
+    html = _upload(client, signed_bt).content.decode()
+    assert 'class="signing-verdict verdict-total_passed verdict--ok"' in html
+    assert 'verdict-mark--ok" aria-hidden="true">✓' in html and "Hợp lệ" in html
+    assert "verdict-line--ok" in _line(html, "integrity") and "không bị thay đổi" in _line(html, "integrity")
+    assert "verdict-line--ok" in _line(html, "trust") and "✓" in _line(html, "trust")
+
+
+def test_a_tampered_document_fails_on_its_own_line_and_the_certificate_stays_trusted(client, signed_bt):
+    tampered = signed_bt.replace(b"trang 1/2", b"trang 9/2", 1)
+    assert tampered != signed_bt
+    html = _upload(client, tampered).content.decode()
+    assert "verdict--bad" in html and 'verdict-mark--bad" aria-hidden="true">✗' in html and "Không hợp lệ" in html
+    integrity, trust = _line(html, "integrity"), _line(html, "trust")
+    assert "verdict-line--bad" in integrity and "bị sửa" in integrity and "✗" in integrity
+    assert "verdict-line--ok" in trust and "Có — chứng thư số do tổ chức chứng thực được tin cậy cấp" in trust
+
+
+def test_an_unknown_authority_is_unknown_overall_and_fails_only_the_trust_line(client, signed_bt, settings):
+    settings.SIGNING_DEV_PKI = False  # the development root that issued the signer's certificate is not trusted
+    html = _upload(client, signed_bt).content.decode()
+    assert "verdict--unknown" in html and 'verdict-mark--unknown" aria-hidden="true">?' in html
+    assert "verdict-line--ok" in _line(html, "integrity")
+    assert "verdict-line--bad" in _line(html, "trust") and "không dẫn tới" in _line(html, "trust")
