@@ -63,6 +63,7 @@ __all__ = [
     "has_field",
     "load_sample",
     "missing_signature_markers",
+    "next_number",
     "preview_template_version",
     "register_outgoing",
     "render_document",
@@ -288,6 +289,16 @@ def _next_number(*, series: str, year: int) -> int:
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number
+
+
+def next_number(*, series: str, year: int) -> int:
+    """The next number of a series for the year (another register's, such as the incoming one's).
+
+    Same guarantee as `register_outgoing`: inside the caller's transaction, no gaps, no duplicates.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise NumberingError("next_number must be called inside transaction.atomic()")
+    return _next_number(series=series, year=year)
 
 
 def register_outgoing(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.models import DraftingUnit, OrganisationSettings, StaffProfile
 from places.models import Commune
 from places.services import find_commune, sync_units
+from workflows.incoming.models import Channel, IncomingDocument, Status
 from workflows.pledges.models import Campaign, Carrier, Pledge
 
 
@@ -119,3 +120,21 @@ class PledgeFactory(factory.django.DjangoModelFactory):
 
     campaign = factory.SubFactory(CampaignFactory)
     carrier = factory.SubFactory(CarrierFactory)
+
+
+class IncomingDocumentFactory(factory.django.DjangoModelFactory):
+    """A registered paper document without its scan; `register_incoming` is what tests of numbering use."""
+
+    class Meta:
+        model = IncomingDocument
+
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    number = factory.Sequence(lambda n: n + 1)
+    received_at = factory.LazyFunction(timezone.now)
+    channel = Channel.PAPER
+    status = Status.REGISTERED
+    issuer_name = "Bộ Thông tin và Truyền thông"
+    code = factory.Sequence(lambda n: f"{n + 1}/BTTTT-VP")
+    doc_type = "Công văn"
+    subject = factory.Sequence(lambda n: f"Về việc triển khai nhiệm vụ số {n + 1}")
+    signer_name = "Nguyễn Văn A"

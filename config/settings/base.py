@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "templates_docs",
     "signing",
     "workflows.dispatch",
+    "workflows.incoming",
     "workflows.pledges",
     # Wagtail
     "wagtail.contrib.forms",

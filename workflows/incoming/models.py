@@ -1,0 +1,141 @@
+"""Incoming documents (văn bản đến, ND 30/2020 Art. 20–24, Phụ lục IV): one row per document received.
+
+The số đến runs per year without gaps, one series for paper and electronic documents (the templates_docs
+counter, series `INCOMING_SERIES`). A document received but not yet registered has no number. The file is an
+immutable `core.StoredFile`: the "ĐẾN" stamp of an electronic original is shown on the system, never written into
+the (signed) file.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+INCOMING_SERIES = "van-ban-den"
+
+
+class Channel(models.TextChoices):
+    PAPER = "paper", _("Giấy (bản quét)")
+    PDF = "pdf", _("Tệp PDF tải lên")
+    EDXML = "edxml", _("Trục liên thông (edXML)")
+    EMAIL = "email", _("Thư điện tử")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "", _("Thường")
+    URGENT = "khan", _("Khẩn")
+    VERY_URGENT = "thuong-khan", _("Thượng khẩn")
+    EXPRESS = "hoa-toc", _("Hỏa tốc")
+
+
+# Sorting rank, also the edXML Priority code (0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc).
+URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.VERY_URGENT: 2, Urgency.EXPRESS: 3}
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Đã tiếp nhận")
+    REGISTERED = "registered", _("Đã vào sổ")
+    PRESENTED = "presented", _("Đã trình")
+    DIRECTED = "directed", _("Đã có ý kiến chỉ đạo")
+    ASSIGNED = "assigned", _("Đã phân công")
+    IN_PROGRESS = "in-progress", _("Đang giải quyết")
+    DONE = "done", _("Đã giải quyết")
+    RECALLED = "recalled", _("Bị thu hồi")
+
+
+# Statuses in which the document still waits for someone (overdue when past its deadline).
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.REGISTERED,
+    Status.PRESENTED,
+    Status.DIRECTED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+)
+
+
+class IncomingDocument(models.Model):
+    # The register's number: null until registered.
+    year = models.PositiveIntegerField(_("năm"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("số đến"), null=True, blank=True)
+    received_at = models.DateTimeField(_("ngày đến"))
+    channel = models.CharField(_("hình thức nhận"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+
+    # The document as its issuer wrote it.
+    issuer_name = models.CharField(_("cơ quan ban hành"), max_length=255)
+    issuer_organ_id = models.CharField(_("mã định danh cơ quan ban hành"), max_length=64, blank=True)
+    code = models.CharField(_("số, ký hiệu"), max_length=64, blank=True)  # "28/CT-BTTTT"
+    issued_date = models.DateField(_("ngày văn bản"), null=True, blank=True)
+    doc_type = models.CharField(_("tên loại"), max_length=100, blank=True)  # "Chỉ thị", "Công văn"
+    subject = models.CharField(_("trích yếu"), max_length=500)
+    signer_name = models.CharField(_("người ký"), max_length=200, blank=True)
+    urgency = models.CharField(_("độ khẩn"), max_length=20, choices=Urgency.choices, default="", blank=True)
+    urgency_rank = models.PositiveSmallIntegerField(default=0, db_index=True)
+    deadline = models.DateField(_("hạn giải quyết"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("số trang"), null=True, blank=True)
+
+    # The file and what the check of it found.
+    file = models.ForeignKey(
+        "core.StoredFile", verbose_name=_("tệp"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file_sha256 = models.CharField(_("SHA-256 của tệp"), max_length=64, blank=True, db_index=True)
+    package = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name=_("gói tin edXML"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    validation = models.JSONField(_("kết quả kiểm tra chữ ký"), default=dict, blank=True)
+
+    # Exchange: the sender's edXML DocumentId, and the DocumentId of our own document this one answers.
+    sender_document_id = models.CharField(_("mã văn bản của bên gửi"), max_length=255, blank=True, db_index=True)
+    response_for = models.CharField(_("trả lời văn bản"), max_length=255, blank=True)
+
+    # The register's remaining columns (Phụ lục IV) and the "ĐẾN" stamp's "Số và ký hiệu HS".
+    routed_to = models.CharField(_("đơn vị hoặc người nhận"), max_length=255, blank=True)
+    routed_on = models.DateField(_("ngày chuyển"), null=True, blank=True)
+    received_by = models.CharField(_("ký nhận"), max_length=200, blank=True)
+    file_code = models.CharField(_("số và ký hiệu hồ sơ"), max_length=64, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người vào sổ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("văn bản đến")
+        verbose_name_plural = _("văn bản đến")
+        ordering = ["-year", "-number", "-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "number"], condition=Q(number__isnull=False), name="incoming_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(year__isnull=False), name="incoming_number_has_year"
+            ),
+        ]
+        permissions = [("view_incoming_register", _("Xem và xuất sổ đăng ký văn bản đến"))]
+
+    def __str__(self) -> str:
+        if self.number is None:
+            return f"({self.code or self.subject[:40]})"
+        return f"{self.display_number}/{self.year}"
+
+    @property
+    def display_number(self) -> str:
+        """The số đến as printed: two digits at least ("01")."""
+        return "" if self.number is None else f"{self.number:02d}"

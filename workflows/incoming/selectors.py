@@ -1,0 +1,67 @@
+"""Reads of incoming documents: the register, the duplicate check, overdue items."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from core.text import fold
+
+from .models import OPEN_STATUSES, IncomingDocument
+
+VIEW_PERMISSION = "incoming.view_incomingdocument"
+REGISTER_PERMISSION = "incoming.add_incomingdocument"
+
+
+def registered() -> QuerySet[IncomingDocument]:
+    return IncomingDocument.objects.filter(number__isnull=False)
+
+
+def find_duplicates(*, issuer_name: str, issuer_organ_id: str, code: str, sha256: str) -> list[IncomingDocument]:
+    """Registered documents that look like this one: the same file, or the same issuer's same số, ký hiệu.
+
+    The issuer is the same when both organ ids are given and equal, else when the names fold to the same text
+    (case, diacritics and spacing aside); so is the số, ký hiệu.
+    """
+    query = Q(file_sha256=sha256) if sha256 else Q(pk__in=[])
+    if code:  # a coarse prefilter on the number before the folded comparison
+        query |= Q(code__istartswith=code.split("/")[0].strip())
+    candidates = list(registered().filter(query).order_by("year", "number"))
+    folded_code, folded_issuer = _key(code), _key(issuer_name)
+    found = []
+    for doc in candidates:
+        if sha256 and doc.file_sha256 == sha256:
+            found.append(doc)
+        elif code and _key(doc.code) == folded_code:
+            if issuer_organ_id and doc.issuer_organ_id:
+                same_issuer = doc.issuer_organ_id.casefold() == issuer_organ_id.casefold()
+            else:
+                same_issuer = _key(doc.issuer_name) == folded_issuer
+            if same_issuer:
+                found.append(doc)
+    return found
+
+
+def _key(text: str) -> str:
+    return "".join(fold(text).split())
+
+
+def is_overdue(document: IncomingDocument, *, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return document.deadline is not None and document.status in OPEN_STATUSES and document.deadline < today
+
+
+def register_entries(
+    *, year: int | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> QuerySet[IncomingDocument]:
+    """The lines of the sổ đăng ký văn bản đến, in số đến order: a year, or a period of receipt."""
+    entries = registered()
+    if year is not None:
+        entries = entries.filter(year=year)
+    if date_from is not None:
+        entries = entries.filter(received_at__date__gte=date_from)
+    if date_to is not None:
+        entries = entries.filter(received_at__date__lte=date_to)
+    return entries.order_by("year", "number")

@@ -1,0 +1,1 @@
+"""Business rules of incoming documents, one module per concern (`registration`)."""
