@@ -22,6 +22,7 @@ urlpatterns = [
     path("xac-thuc/", include("signing.urls")),
     path("van-ban-di/", include("workflows.dispatch.urls")),
     path("cam-ket/", include("workflows.pledges.urls")),
+    path("viec-cua-toi/", include("workflows.workspace.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "workflows.dispatch",
     "workflows.incoming",
     "workflows.pledges",
+    "workflows.workspace",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -214,7 +215,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 # core.views.home sends each account on from the login: carriers to their pledges, staff to their work
 VANTHU_CARRIER_HOME = "pledges:my_pledges"
-VANTHU_STAFF_HOME = "/workflow/"
+VANTHU_STAFF_HOME = "workspace:mine"
 LOGOUT_REDIRECT_URL = "/"
 # django-axes first: a locked-out account or client is refused before its password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

@@ -64,7 +64,7 @@ def test_staff_land_on_the_work_pages_after_login(make_user):
     browser = Client()
     response = _log_in_through_the_form(browser, staff, "mat-khau-chuyen-vien-2026")
     assert response.status_code == 302
-    assert browser.get(response["Location"])["Location"] == "/workflow/"
+    assert browser.get(response["Location"])["Location"] == "/viec-cua-toi/"
 
 
 def test_the_forbidden_workflow_page_is_vietnamese_for_a_carrier(client, make_user):

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from core.models import StaffProfile
 from core.types import User
+from workflows.work import WorkItem
 
 from .models import DispatchProcess, DispatchRecipient
 
@@ -115,3 +118,27 @@ def open_task_for(process: DispatchProcess) -> Task | None:
     return (
         Task.objects.filter(process=process, status__in=_OPEN, flow_task_type="HUMAN").select_related("owner").first()
     )
+
+
+# --- the staff workspace's rows (workflows.workspace.selectors.SOURCES) -------------------------------------------
+
+
+def work_items(user: User | AnonymousUser) -> list[WorkItem]:
+    """`tasks_for` as the workspace's rows: each opens through `dispatch:take` (takes a queued task, then its form)."""
+    return [
+        WorkItem(
+            kind=_("Văn bản đi"),
+            reference=row.process.number or _("Dự thảo"),
+            title=row.process.subject,
+            step=str(row.task.flow_task.task_title),
+            deadline=row.deadline,
+            overdue=row.overdue,
+            urgency=row.process.get_urgency_display() if row.process.urgency else "",
+            urgency_rank=row.process.urgency_rank,
+            created=row.task.created,
+            assigned_to_me=row.assigned_to_me,
+            open_url=reverse("dispatch:take", args=[row.task.pk]),
+            detail_url=reverse("dispatch:detail", args=[row.process.pk]),
+        )
+        for row in tasks_for(user)
+    ]

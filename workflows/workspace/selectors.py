@@ -1,0 +1,45 @@
+"""What the staff workspace reads: every flow's rows for one user, most pressing first.
+
+A flow app plugs in by exposing `work_items(user) -> list[workflows.work.WorkItem]` in its selectors and adding
+it to SOURCES below (NOTES.md, "Việc của tôi").
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser
+
+from core.roles import Role
+from core.types import User
+from workflows.dispatch import selectors as dispatch_selectors
+from workflows.work import WorkItem
+
+SOURCES: list[Callable[[User | AnonymousUser], list[WorkItem]]] = [
+    dispatch_selectors.work_items,
+]
+
+STAFF_ROLES = (Role.STAFF, Role.HEAD_OF_UNIT, Role.LEADERSHIP, Role.CLERK, Role.ADMINISTRATOR)
+
+_NO_DEADLINE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+
+def is_staff_member(user: User | AnonymousUser) -> bool:
+    """Staff of the department (any internal role, or the admin's staff flag); carriers and the public are not."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.groups.filter(name__in=[role.value for role in STAFF_ROLES]).exists()
+
+
+def _pressing_first(item: WorkItem) -> tuple:
+    return (not item.overdue, -item.urgency_rank, item.deadline or _NO_DEADLINE, item.created)
+
+
+def work_for(user: User | AnonymousUser) -> list[WorkItem]:
+    """Everything the user can act on now across the flows: overdue first, then the most urgent, then the
+    nearest deadline, then the oldest."""
+    if not is_staff_member(user):
+        return []
+    items = [item for source in SOURCES for item in source(user)]
+    return sorted(items, key=_pressing_first)
