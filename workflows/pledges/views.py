@@ -9,7 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.audit import log_action
@@ -30,7 +34,7 @@ from workflows.pledges.forms import (
 )
 from workflows.pledges.models import Campaign, Carrier, CorrectionRequest, OtpChallenge, OutgoingEmail, Pledge
 from workflows.pledges.services import answers, invitations
-from workflows.pledges.services.campaigns import close_campaign, start_campaign
+from workflows.pledges.services.campaigns import close_campaign, may_reopen, reopen_campaign, start_campaign
 from workflows.pledges.services.carriers import apply_import, handle_correction, request_correction
 from workflows.pledges.services.invitations import client_address
 from workflows.pledges.services.issuance import default_pledge_body
@@ -361,6 +365,7 @@ def dashboard(request, slug: str):
         pledges = pledges.filter(status=status)
     context = {
         "campaign": campaign,
+        "may_reopen": may_reopen(campaign),
         "totals": selectors.dashboard_totals(campaign),
         "communes": selectors.commune_summary(
             campaign, query=request.GET.get("xa", "").strip()[:100], sort=request.GET.get("sap_xep", "name")
@@ -398,6 +403,45 @@ def dashboard_data(request, slug: str):
     )
 
 
+def _confirmed(request) -> bool:
+    """An irreversible action acts only on the second POST, the one that carries the confirmation."""
+    return request.POST.get("confirm") == "1"
+
+
+def _confirm(request, *, title: str, consequences: list[str], action: str, button: str, back: str):
+    context = {"title": title, "consequences": consequences, "action": action, "button": button, "back": back}
+    return render(request, "pledges/staff/confirm.html", context)
+
+
+def _confirm_close(request, campaign: Campaign):
+    totals = selectors.dashboard_totals(campaign)
+    unsigned = totals.pending + totals.bounced
+    consequences = [
+        ngettext(
+            "%(n)d đơn vị chưa ký sẽ không ký được nữa: liên kết mời hết hiệu lực.",
+            "%(n)d đơn vị chưa ký sẽ không ký được nữa: liên kết mời hết hiệu lực.",
+            unsigned,
+        )
+        % {"n": unsigned},
+        _("Các bản cam kết đã ký vẫn giữ nguyên."),
+    ]
+    if campaign.closes_at:
+        consequences.append(
+            _("Có thể mở lại chiến dịch trước hạn ký (%(deadline)s).")
+            % {"deadline": date_format(timezone.localtime(campaign.closes_at), "H:i d/m/Y")}
+        )
+    else:
+        consequences.append(_("Có thể mở lại chiến dịch sau khi kết thúc."))
+    return _confirm(
+        request,
+        title=_("Kết thúc chiến dịch «%(title)s»?") % {"title": campaign.title},
+        consequences=consequences,
+        action=reverse("pledges:campaign_action", args=[campaign.slug, "close"]),
+        button=_("Kết thúc chiến dịch"),
+        back=reverse("pledges:dashboard", args=[campaign.slug]),
+    )
+
+
 @login_required
 @staff_required
 @require_POST
@@ -408,8 +452,13 @@ def campaign_action(request, slug: str, action: str):
             count = start_campaign(campaign=campaign, user=request.user)
             messages.success(request, _("Đã bắt đầu: đang chuẩn bị %(n)d bản cam kết.") % {"n": count})
         elif action == "close":
+            if not _confirmed(request):
+                return _confirm_close(request, campaign)
             close_campaign(campaign=campaign, user=request.user)
-            messages.success(request, _("Đã kết thúc chiến dịch."))
+            messages.success(request, _("Đã kết thúc chiến dịch. Có thể mở lại trước hạn ký nếu cần."))
+        elif action == "reopen":
+            reopen_campaign(campaign=campaign, user=request.user)
+            messages.success(request, _("Đã mở lại chiến dịch: các liên kết mời chưa dùng hoạt động trở lại."))
         elif action == "remind":
             if campaign.status != Campaign.Status.RUNNING:
                 raise PledgeError(_("Chỉ nhắc được khi chiến dịch đang diễn ra."))
@@ -433,6 +482,18 @@ def pledge_action(request, pk: int, action: str):
             invitations.send_invitation(pledge=pledge, user=request.user)
             messages.success(request, _("Đã gửi lại lời mời tới %(name)s.") % {"name": pledge.carrier.name})
         elif action == "revoke":
+            if not _confirmed(request):
+                return _confirm(
+                    request,
+                    title=_("Thu hồi lời mời của «%(name)s»?") % {"name": pledge.carrier.name},
+                    consequences=[
+                        _("Liên kết mời đã gửi cho đơn vị hết hiệu lực ngay; đơn vị không ký được bản cam kết này."),
+                        _("Không hoàn tác được: muốn đơn vị ký lại, cần mời đơn vị trong một chiến dịch mới."),
+                    ],
+                    action=reverse("pledges:pledge_action", args=[pledge.pk, "revoke"]),
+                    button=_("Thu hồi lời mời"),
+                    back=reverse("pledges:dashboard", args=[pledge.campaign.slug]),
+                )
             invitations.revoke_invitation(pledge=pledge, user=request.user)
             messages.success(request, _("Đã thu hồi lời mời của %(name)s.") % {"name": pledge.carrier.name})
         else:

@@ -66,7 +66,7 @@ def test_actions_and_exports(client, make_user, pledges, django_capture_on_commi
     client.force_login(make_user(Role.STAFF))
     answers.decline(pledge=pledges[2], reason="Không còn cung ứng dịch vụ")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("pledges:pledge_action", args=[pledges[1].pk, "revoke"]))
+        client.post(reverse("pledges:pledge_action", args=[pledges[1].pk, "revoke"]), {"confirm": "1"})
         count = invitations.remind_pending(campaign=campaign, user=None)
     assert count == 1
     pledges[1].refresh_from_db()
@@ -84,7 +84,7 @@ def test_actions_and_exports(client, make_user, pledges, django_capture_on_commi
     docx = client.get(reverse("pledges:campaign_export", args=[campaign.slug, "docx"]))
     assert docx.content.startswith(b"PK")
 
-    client.post(reverse("pledges:campaign_action", args=[campaign.slug, "close"]))
+    client.post(reverse("pledges:campaign_action", args=[campaign.slug, "close"]), {"confirm": "1"})
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.CLOSED
     with pytest.raises(PledgeError, match="kết thúc"):

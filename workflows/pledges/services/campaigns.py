@@ -72,6 +72,24 @@ def issue_campaign_pledges_task(campaign_id: int) -> None:
     issue_campaign_pledges(campaign_id=campaign_id)
 
 
+def may_reopen(campaign: Campaign, *, now=None) -> bool:
+    """A closed campaign can be opened again while its signing deadline (if any) has not passed."""
+    now = now or timezone.now()
+    return campaign.status == Campaign.Status.CLOSED and (campaign.closes_at is None or campaign.closes_at > now)
+
+
+def reopen_campaign(*, campaign: Campaign, user: User) -> None:
+    """The undo of `close_campaign`: closing only stops the links working, so reopening restores every one."""
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if not may_reopen(campaign):
+            raise PledgeError(_("Chỉ mở lại được chiến dịch đã kết thúc khi chưa quá hạn ký."))
+        campaign.status = Campaign.Status.RUNNING
+        campaign.closed_at = None
+        campaign.save(update_fields=["status", "closed_at"])
+        log_action("workflows.pledges.campaign_reopened", {}, user, obj=campaign)
+
+
 def close_campaign(*, campaign: Campaign, user: User) -> None:
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
