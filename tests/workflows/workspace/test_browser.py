@@ -1,0 +1,96 @@
+"""Việc của tôi in headless Chromium, as each staff role, at desktop width and at 390×844: the page and every page
+its navigation links are free of horizontal overflow, serious or critical axe-core violations, server errors and
+viewflow's English words."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+
+import pytest
+
+from core import second_factor
+from tests.auth_support import authenticator, current_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+PASSWORD = "secret-pass-123"  # tests.factories.UserFactory
+VIEWPORTS = ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
+ENGLISH = ("Inbox", "Queue", "Archive", "Processes", "Execute", "Assign", "Back", "Task", "Brief", "minutes", "Log out")
+# Known, owned elsewhere: the dispatch task table is wider than a phone (391-424 px at 390 px). Reported as an xfail
+# until workflows/dispatch fixes it; every other problem fails the test.
+KNOWN = (re.compile(r"^390 px \S+/van-ban-di/: overflows horizontally"),)
+AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def waiting(driver, people):
+    """Something in each role's list: a draft (author), a review (head), an approval (leader), a number (clerk)."""
+    driver.start(subject="V/v dự thảo đang soạn")
+    review = driver.start(subject="V/v chờ trưởng phòng duyệt")
+    driver.submit(review, subject="V/v chờ trưởng phòng duyệt")
+    approve = driver.start(subject="V/v chờ lãnh đạo duyệt")
+    driver.submit(approve, subject="V/v chờ lãnh đạo duyệt")
+    driver.decide(people.head, approve, "review")
+    driver.to_numbering(subject="V/v chờ văn thư cấp số")
+
+
+def _log_in(browser, live_server, user):
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    if second_factor.requires_second_factor(user):
+        authenticator(user)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    if second_factor.requires_second_factor(user):
+        page.wait_for_url("**/tai-khoan/ma-xac-thuc/**")
+        page.fill("#id_code", current_code(authenticator(user)))
+        page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url("**/viec-cua-toi/")  # staff land on their work
+    return context, page
+
+
+def _problems(page, url: str) -> list[str]:
+    response = page.goto(url)
+    found = []
+    if response is None or response.status >= 500:
+        found.append(f"{url}: server error {response and response.status}")
+        return found
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    if width[0] > width[1]:
+        found.append(f"{url}: overflows horizontally ({width[0]} px in {width[1]} px)")
+    page.evaluate(AXE)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    for violation in results["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            found.append(f"{url}: axe {violation['impact']} {violation['id']} {targets}")
+    text = page.inner_text("body")
+    for word in ENGLISH:
+        if re.search(rf"\b{re.escape(word)}\b", text):
+            found.append(f"{url}: English word {word!r} visible")
+    return found
+
+
+@pytest.mark.parametrize("who", ["author", "head", "leader", "clerk"])
+def test_the_workspace_and_its_nav_pages_are_clean(browser, live_server, people, drafting_units, waiting, who):
+    user = getattr(people, who)
+    context, page = _log_in(browser, live_server, user)
+    assert page.locator("[data-testid=work-item]").count() >= 1
+    assert page.locator("[data-testid=work-count]").inner_text() == str(page.locator("[data-testid=work-item]").count())
+    links = page.locator(".ws-nav__links a").evaluate_all("links => links.map(a => a.href)")
+    assert len(links) >= 4, links
+    problems = []
+    for viewport in VIEWPORTS:
+        page.set_viewport_size(viewport)
+        for url in links:
+            problems += [f"{viewport['width']} px {p}" for p in _problems(page, url)]
+    context.close()
+    mine = [p for p in problems if "/viec-cua-toi/" in p]
+    assert mine == [], "\n".join(mine)
+    new = [p for p in problems if not any(known.search(p) for known in KNOWN)]
+    assert new == [], "\n".join(new)
+    if problems:
+        pytest.xfail("known, owned by workflows/dispatch: " + "; ".join(problems))
