@@ -9,6 +9,7 @@ urlpatterns = [
     path("moi/<str:token>/", views.invitation, name="invitation"),
     path("cua-toi/", views.my_pledges, name="my_pledges"),
     path("<uuid:public_id>/", views.pledge_detail, name="pledge"),
+    path("<uuid:public_id>/trang-thai.json", views.pledge_state, name="pledge_state"),
     path("<uuid:public_id>/ky-dien-tu/", views.sign_simple, name="sign_simple"),
     path("<uuid:public_id>/ky-so/", views.sign_pkcs12, name="sign_pkcs12"),
     path("<uuid:public_id>/tai-len/", views.upload_signed, name="upload"),

@@ -103,6 +103,14 @@ def pledge_detail(request, pledge: Pledge):
     return render(request, "pledges/carrier/pledge.html", context)
 
 
+@carrier_pledge
+def pledge_state(request, pledge: Pledge):
+    """What the carrier's page polls while the department countersigns: it reloads once the files are ready."""
+    response = JsonResponse({"status": pledge.status, "countersigned": pledge.countersigned_at is not None})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _submitted(request) -> tuple:
     """A form's data and files: bound on every POST, an empty one included (`request.POST or None` would leave
     an empty submit unbound, so it would fail silently instead of saying which field is missing)."""

@@ -107,3 +107,20 @@ def test_method_c_upload_and_wrong_uploads(phone, live_server, pledges, carrier_
     mine.refresh_from_db()
     assert mine.status == Pledge.Status.SIGNED and mine.method == Pledge.Method.OFFLINE
     assert mine.signed_pdf.read() == good.read_bytes()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_signed_page_updates_itself_when_the_countersignature_is_ready(phone, live_server, pledges, settings):
+    from django.utils import timezone
+
+    settings.SITE_URL = live_server.url
+    pledge = pledges[0]
+    _unlock(phone, live_server, pledge)
+    Pledge.objects.filter(pk=pledge.pk).update(status=Pledge.Status.SIGNED, signed_at=timezone.now())
+    phone.reload()
+    assert "tự cập nhật" in phone.get_by_test_id("countersign-wait").inner_text()
+    assert phone.get_by_test_id("download-certificate").count() == 0
+    Pledge.objects.filter(pk=pledge.pk).update(countersigned_at=timezone.now())
+    # no reload by the test: the page asks and reloads itself
+    phone.get_by_test_id("download-certificate").wait_for(timeout=20_000)
+    assert phone.get_by_test_id("countersign-wait").count() == 0

@@ -99,3 +99,15 @@ def test_correction_goes_to_staff_and_is_not_applied(client, invited, helpers, m
     client.post(reverse("pledges:correction_action", args=[correction.pk, "apply"]))
     pledge.carrier.refresh_from_db()
     assert pledge.carrier.address == "Số 9 đường Lê Lợi"
+
+
+def test_the_countersignature_state_is_told_only_to_the_carrier(client, pledges):
+    from workflows.pledges.selectors import SESSION_KEY
+
+    url = reverse("pledges:pledge_state", args=[pledges[0].public_id])
+    assert client.get(url).status_code == 404  # a visitor who has not unlocked the pledge learns nothing
+    session = client.session
+    session[SESSION_KEY] = [str(pledges[0].public_id)]
+    session.save()
+    data = client.get(url).json()
+    assert data == {"status": "pending", "countersigned": False}
