@@ -21,6 +21,7 @@ urlpatterns = [
     path("van-ban/", include("templates_docs.urls")),
     path("xac-thuc/", include("signing.urls")),
     path("van-ban-di/", include("workflows.dispatch.urls")),
+    path("van-ban-den/", include("workflows.incoming.urls")),
     path("cam-ket/", include("workflows.pledges.urls")),
     path("viec-cua-toi/", include("workflows.workspace.urls")),
     path("", include("cms.urls")),

@@ -45,6 +45,9 @@ _PLEDGES_RUN = [
 # templates_docs: the outgoing register (sổ văn bản đi) and the DOCX template versions.
 _REGISTER = ["templates_docs.view_outgoing_register"]
 _TEMPLATES_ADMIN = ["templates_docs.view_templateversion", "templates_docs.change_templateversion"]
+# incoming documents: leaders and heads of unit read them and the register; the clerk registers them.
+_INCOMING_READ = ["incoming.view_incomingdocument", "incoming.view_incoming_register"]
+_INCOMING_REGISTER = [*_INCOMING_READ, "incoming.add_incomingdocument"]
 # signing: the trust store (national roots and CA intermediates) in the admin.
 _TRUST_STORE_ADMIN = ["signing.view_trustedcertificate", "signing.change_trustedcertificate"]
 
@@ -58,6 +61,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "dispatch.can_review_dispatchprocess",
         *_PLEDGES_RUN,
         *_REGISTER,
+        *_INCOMING_READ,
     ],
     Role.LEADERSHIP: [
         *_INTERNAL,
@@ -66,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "dispatch.can_approve_dispatchprocess",
         "dispatch.can_sign_dispatchprocess",
         *_REGISTER,
+        *_INCOMING_READ,
     ],
     Role.CLERK: [
         *_INTERNAL,
@@ -75,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "dispatch.can_seal_dispatchprocess",
         "dispatch.can_send_dispatchprocess",
         *_REGISTER,
+        *_INCOMING_REGISTER,
     ],
     # Carriers never get admin access nor any view_<process> permission: they use their own pages.
     Role.CARRIER: [],

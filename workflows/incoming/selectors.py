@@ -13,6 +13,7 @@ from .models import OPEN_STATUSES, IncomingDocument
 
 VIEW_PERMISSION = "incoming.view_incomingdocument"
 REGISTER_PERMISSION = "incoming.add_incomingdocument"
+REGISTER_BOOK_PERMISSION = "incoming.view_incoming_register"
 
 
 def registered() -> QuerySet[IncomingDocument]:
@@ -65,3 +66,21 @@ def register_entries(
     if date_to is not None:
         entries = entries.filter(received_at__date__lte=date_to)
     return entries.order_by("year", "number")
+
+
+def register_years() -> list[int]:
+    return sorted(set(registered().values_list("year", flat=True)), reverse=True)
+
+
+def search(*, query: str = "", year: int | None = None, status: str = "") -> list[IncomingDocument]:
+    """The list page: urgent first, then the newest số đến; the query folds diacritics (trích yếu, số, issuer)."""
+    documents = registered()
+    if year is not None:
+        documents = documents.filter(year=year)
+    if status:
+        documents = documents.filter(status=status)
+    documents = list(documents.order_by("-urgency_rank", "-year", "-number"))
+    key = fold(" ".join(query.split()))
+    if key:
+        documents = [d for d in documents if key in fold(f"{d.subject} {d.code} {d.issuer_name} {d.display_number}")]
+    return documents

@@ -112,6 +112,11 @@ def register_incoming(
             if file_data
             else None
         )
+        package = (
+            store_file(package_data, filename="goi-tin.edxml", content_type="application/xml") if package_data else None
+        )
+        number = next_number(series=INCOMING_SERIES, year=received_on.year)
+        # After the counter's lock: a year's registrations are serialised, so this sees every earlier one.
         duplicates = find_duplicates(
             issuer_name=issuer_name,
             issuer_organ_id=issuer_organ_id.strip(),
@@ -125,10 +130,6 @@ def register_incoming(
                 duplicates=duplicates,
                 detail=f"possible duplicate of {[d.pk for d in duplicates]}",
             )
-        package = (
-            store_file(package_data, filename="goi-tin.edxml", content_type="application/xml") if package_data else None
-        )
-        number = next_number(series=INCOMING_SERIES, year=received_on.year)
         document = IncomingDocument.objects.create(
             year=received_on.year,
             number=number,

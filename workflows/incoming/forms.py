@@ -1,0 +1,48 @@
+"""Forms of the incoming pages: the clerk's registration, the list's search, the register's period."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel, Status, Urgency
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class RegistrationForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Hình thức nhận"), choices=[c for c in Channel.choices if c[0] != Channel.EDXML]
+    )
+    file = forms.FileField(label=_("Tệp PDF hoặc bản quét"), required=False)
+    issuer_name = forms.CharField(label=_("Cơ quan ban hành"), max_length=255, required=False)
+    code = forms.CharField(label=_("Số, ký hiệu"), max_length=64, required=False)
+    issued_date = forms.DateField(label=_("Ngày văn bản"), required=False, widget=_DATE)
+    doc_type = forms.CharField(label=_("Tên loại"), max_length=100, required=False)
+    subject = forms.CharField(label=_("Trích yếu"), max_length=500, required=False, widget=forms.Textarea({"rows": 3}))
+    signer_name = forms.CharField(label=_("Người ký"), max_length=200, required=False)
+    urgency = forms.ChoiceField(label=_("Độ khẩn"), choices=Urgency.choices, required=False)
+    deadline = forms.DateField(label=_("Hạn giải quyết"), required=False, widget=_DATE)
+    note = forms.CharField(label=_("Ghi chú"), max_length=500, required=False)
+    confirm_duplicate = forms.BooleanField(label=_("Tôi đã kiểm tra: vẫn vào sổ"), required=False)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Tìm (trích yếu, số, cơ quan)"), required=False, max_length=200)
+    year = forms.TypedChoiceField(label=_("Năm"), coerce=int, required=False, empty_value=None)
+    status = forms.ChoiceField(label=_("Trạng thái"), required=False, choices=[("", _("Tất cả")), *Status.choices])
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("Tất cả")), *((y, str(y)) for y in years)]
+
+
+class RegisterPeriodForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Năm"), coerce=int, required=False, empty_value=None)
+    date_from = forms.DateField(label=_("Từ ngày"), required=False, widget=_DATE)
+    date_to = forms.DateField(label=_("Đến ngày"), required=False, widget=_DATE)
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("Tất cả")), *((y, str(y)) for y in years)]
