@@ -16,9 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 PASSWORD = "secret-pass-123"  # tests.factories.UserFactory
 VIEWPORTS = ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
 ENGLISH = ("Inbox", "Queue", "Archive", "Processes", "Execute", "Assign", "Back", "Task", "Brief", "minutes", "Log out")
-# Known, owned elsewhere: the dispatch task table is wider than a phone (391-424 px at 390 px). Reported as an xfail
-# until workflows/dispatch fixes it; every other problem fails the test.
-KNOWN = (re.compile(r"^390 px \S+/van-ban-di/: overflows horizontally"),)
 AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
 
 
@@ -88,9 +85,4 @@ def test_the_workspace_and_its_nav_pages_are_clean(browser, live_server, people,
         for url in links:
             problems += [f"{viewport['width']} px {p}" for p in _problems(page, url)]
     context.close()
-    mine = [p for p in problems if "/viec-cua-toi/" in p]
-    assert mine == [], "\n".join(mine)
-    new = [p for p in problems if not any(known.search(p) for known in KNOWN)]
-    assert new == [], "\n".join(new)
-    if problems:
-        pytest.xfail("known, owned by workflows/dispatch: " + "; ".join(problems))
+    assert problems == [], "\n".join(problems)
