@@ -97,6 +97,8 @@ def test_receipts_opened_and_acknowledged(issued, client, people):
     client.force_login(people.carrier_user)
     inbox = client.get(reverse("dispatch:inbox")).content.decode()
     assert issued.number in inbox
+    # a carrier's frame names its own pages, not the department's outgoing register
+    assert "Văn bản đi" not in inbox and "Văn bản Sở gửi đơn vị" in inbox and "Bản cam kết của đơn vị" in inbox
     page = client.get(reverse("dispatch:inbox_item", args=[line.pk]))
     assert page.status_code == 200
     line.refresh_from_db()

@@ -39,3 +39,12 @@ def test_the_invitation_mail_names_the_department_in_title_case(pledges):
     body = OutgoingEmail.objects.filter(pledge=pledges[0], kind=OutgoingEmail.Kind.INVITATION).latest("pk").body
     assert "Sở Thông tin và Truyền thông mời đơn vị ký bản cam kết" in body
     assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" not in body
+
+
+def test_the_code_sent_by_mail_has_one_name_on_every_carrier_page():
+    """ "mã xác thực" everywhere a carrier reads it (the OTP e-mail subject, the labels): never "mã xác nhận"."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[3] / "workflows" / "pledges" / "templates"
+    used = [p.name for p in templates.rglob("*.html") if "mã xác nhận" in p.read_text(encoding="utf-8").lower()]
+    assert used == []
