@@ -28,7 +28,7 @@ from core.downloads import file_response, stored_file_response
 from core.reauth import RecentAuthenticationRequiredMixin, require_recent_authentication
 from core.types import User
 
-from . import edxml, selectors
+from . import edxml, selectors, trail
 from .errors import DispatchError
 from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm, SignForm
 from .models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchRevision, ExternalSignature
@@ -331,7 +331,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = document_context(process)
     context.update(
         {
-            "trail": trail_for(process),
+            "trail": trail.sentences(trail_for(process).select_related("actor__staff_profile")),
             "open_task": task,
             "task_url": execute_url(task) if task is not None and task.owner_id == request.user.pk else "",
             "can_take": task is not None and task.owner_id is None and task.flow_task.can_assign(request.user, task),
