@@ -363,6 +363,12 @@ VANTHU_DISPATCH_SEAL_LEVEL = env("VANTHU_DISPATCH_SEAL_LEVEL", default="B-LT")
 VANTHU_DISPATCH_SEAL_KEY = env("VANTHU_DISPATCH_SEAL_KEY", default="org-seal")
 VANTHU_DISPATCH_DEADLINE_HOURS = {"": 72, "khan": 24, "thuong-khan": 8, "hoa-toc": 2}
 VANTHU_EDXML_ORGAN_ID = env("VANTHU_EDXML_ORGAN_ID", default="000.00.00.H41")  # unconfirmed: set the real code
+# incoming edXML packages: limits on what one package may cost to read, and whether an undetermined signature passes
+VANTHU_EDXML_MAX_PACKAGE_BYTES = env.int("VANTHU_EDXML_MAX_PACKAGE_BYTES", default=100 * 1024 * 1024)
+VANTHU_EDXML_MAX_DECOMPRESSED_BYTES = env.int("VANTHU_EDXML_MAX_DECOMPRESSED_BYTES", default=200 * 1024 * 1024)
+VANTHU_EDXML_MAX_MEMBERS = env.int("VANTHU_EDXML_MAX_MEMBERS", default=50)
+VANTHU_EDXML_MAX_SECONDS = env.int("VANTHU_EDXML_MAX_SECONDS", default=60)
+VANTHU_EDXML_ACCEPT_INDETERMINATE = env.bool("VANTHU_EDXML_ACCEPT_INDETERMINATE", default=False)
 # pledges: the system key behind the OTP-confirmed stamp, the department's seal, levels, e-mail retries
 VANTHU_PLEDGES_SYSTEM_KEY = env("VANTHU_PLEDGES_SYSTEM_KEY", default="org-system")
 VANTHU_PLEDGES_SEAL_KEY = env("VANTHU_PLEDGES_SEAL_KEY", default="org-seal")
