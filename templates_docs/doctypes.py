@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from templates_docs.errors import UnknownDocumentType
 
-__all__ = ["DOCUMENT_TYPES", "DocumentType", "get_type"]
+__all__ = ["DOCUMENT_TYPES", "URGENCY_RANK", "DocumentType", "Urgency", "get_type"]
+
+
+class Urgency(models.TextChoices):
+    """Độ khẩn (ND30 Art. 15), the same for the documents the department issues and those it receives."""
+
+    NORMAL = "", _("Thường")
+    URGENT = "khan", _("Khẩn")
+    VERY_URGENT = "thuong-khan", _("Thượng khẩn")
+    EXPRESS = "hoa-toc", _("Hỏa tốc")
+
+
+# Sorting rank, also the edXML Priority code (0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc).
+URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.VERY_URGENT: 2, Urgency.EXPRESS: 3}
 
 
 @dataclass(frozen=True)

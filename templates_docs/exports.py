@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -58,27 +58,31 @@ def _title(*, year: int | None, type_name: str | None) -> str:
     return title
 
 
-def register_xlsx(entries: Iterable[RegisterEntry], *, year: int | None, type_name: str | None) -> bytes:
+def register_workbook(
+    *, sheet_title: str, title: str, columns: Sequence[tuple[str, float, int]], rows: Iterable[Sequence]
+) -> bytes:
+    """A register as ND30 prints it, as XLSX: the title over the columns, the headings, their numbers, one row a
+    document, every cell bordered in Times New Roman; landscape A4 with the headings repeated on each page."""
     book = Workbook()
     sheet = book.active
-    sheet.title = f"Văn bản đi {year}" if year else "Văn bản đi"
-    append_row(sheet, [_title(year=year, type_name=type_name)])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
+    sheet.title = sheet_title
+    append_row(sheet, [title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(name="Times New Roman", bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    append_row(sheet, [heading for heading, _mm, _chars in COLUMNS])
-    append_row(sheet, list(range(1, len(COLUMNS) + 1)))
+    append_row(sheet, [heading for heading, _mm, _chars in columns])
+    append_row(sheet, list(range(1, len(columns) + 1)))
     thin = Side(style="thin")
     for cell in sheet[2] + sheet[3]:
         cell.font = Font(name="Times New Roman", bold=True, size=11)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    for entry in entries:
-        for cell in append_row(sheet, _row(entry)):
+    for values in rows:
+        for cell in append_row(sheet, values):
             cell.font = Font(name="Times New Roman", size=11)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    for index, (_heading, _mm, chars) in enumerate(COLUMNS, start=1):
+    for index, (_heading, _mm, chars) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = chars
     sheet.freeze_panes = "A4"
     sheet.print_title_rows = "2:3"
@@ -87,6 +91,15 @@ def register_xlsx(entries: Iterable[RegisterEntry], *, year: int | None, type_na
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def register_xlsx(entries: Iterable[RegisterEntry], *, year: int | None, type_name: str | None) -> bytes:
+    return register_workbook(
+        sheet_title=f"Văn bản đi {year}" if year else "Văn bản đi",
+        title=_title(year=year, type_name=type_name),
+        columns=COLUMNS,
+        rows=(_row(entry) for entry in entries),
+    )
 
 
 def _cell_text(cell, text: str, *, bold: bool = False, size: float = 11, center: bool = False) -> None:

@@ -14,10 +14,10 @@ from lxml import etree
 
 from core.models import StaffProfile
 from core.organisation import organisation_info
-from templates_docs.doctypes import get_type
+from templates_docs.doctypes import URGENCY_RANK, get_type
 
 from .errors import DispatchError
-from .models import URGENCY_RANK, DispatchProcess, DispatchRecipient, DispatchRevision
+from .models import DispatchProcess, DispatchRecipient, DispatchRevision
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 STATUS_CODES = {

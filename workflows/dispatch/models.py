@@ -12,16 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
-
-class Urgency(models.TextChoices):
-    NORMAL = "", _("Thường")
-    URGENT = "khan", _("Khẩn")
-    VERY_URGENT = "thuong-khan", _("Thượng khẩn")
-    EXPRESS = "hoa-toc", _("Hỏa tốc")
-
-
-# Sorting rank and the edXML Priority code (0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc).
-URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.VERY_URGENT: 2, Urgency.EXPRESS: 3}
+from templates_docs.doctypes import URGENCY_RANK, Urgency
 
 
 class AuthorityPrefix(models.TextChoices):

@@ -9,11 +9,8 @@ from django.utils import timezone
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Mm, Pt
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
 
-from templates_docs.spreadsheets import append_row
+from templates_docs.exports import register_workbook
 
 from .models import IncomingDocument
 
@@ -53,34 +50,12 @@ def title(*, year: int | None) -> str:
 
 
 def register_xlsx(documents: Iterable[IncomingDocument], *, year: int | None) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"Văn bản đến {year}" if year else "Văn bản đến"
-    append_row(sheet, [title(year=year)])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-    sheet["A1"].font = Font(name="Times New Roman", bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    append_row(sheet, [heading for heading, _mm, _chars in COLUMNS])
-    append_row(sheet, [str(i) for i in range(1, len(COLUMNS) + 1)])
-    thin = Side(style="thin")
-    for cell in sheet[2] + sheet[3]:
-        cell.font = Font(name="Times New Roman", bold=True, size=11)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    for document in documents:
-        for cell in append_row(sheet, row(document)):
-            cell.font = Font(name="Times New Roman", size=11)
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-    for index, (_heading, _mm, chars) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = chars
-    sheet.freeze_panes = "A4"
-    sheet.print_title_rows = "2:3"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return register_workbook(
+        sheet_title=f"Văn bản đến {year}" if year else "Văn bản đến",
+        title=title(year=year),
+        columns=COLUMNS,
+        rows=(row(document) for document in documents),
+    )
 
 
 def register_docx(documents: Iterable[IncomingDocument], *, organisation: Mapping, year: int | None) -> bytes:

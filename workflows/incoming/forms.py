@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Channel, Status, Urgency
+from templates_docs.doctypes import Urgency
+
+from .models import Channel, Status
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from templates_docs.doctypes import Urgency
+
 INCOMING_SERIES = "van-ban-den"
 
 
@@ -21,17 +23,6 @@ class Channel(models.TextChoices):
     PDF = "pdf", _("Tệp PDF tải lên")
     EDXML = "edxml", _("Trục liên thông (edXML)")
     EMAIL = "email", _("Thư điện tử")
-
-
-class Urgency(models.TextChoices):
-    NORMAL = "", _("Thường")
-    URGENT = "khan", _("Khẩn")
-    VERY_URGENT = "thuong-khan", _("Thượng khẩn")
-    EXPRESS = "hoa-toc", _("Hỏa tốc")
-
-
-# Sorting rank, also the edXML Priority code (0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc).
-URGENCY_RANK = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.VERY_URGENT: 2, Urgency.EXPRESS: 3}
 
 
 class Status(models.TextChoices):

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from core.audit import log_action
 from core.files import store_file
 from core.types import Actor
+from templates_docs.doctypes import URGENCY_RANK, Urgency
 from templates_docs.services import next_number
 
 from ..errors import IncomingError, PossibleDuplicate
-from ..models import INCOMING_SERIES, URGENCY_RANK, Channel, IncomingDocument, Status, Urgency
+from ..models import INCOMING_SERIES, Channel, IncomingDocument, Status
 from ..selectors import find_duplicates
 
 PDF = "application/pdf"
