@@ -8,12 +8,14 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from core.models import DraftingUnit, OrganisationSettings, StaffProfile
 from places.models import Commune
 from places.services import find_commune, sync_units
-from workflows.incoming.models import Channel, IncomingDocument, Status
+from templates_docs.services import next_number
+from workflows.incoming.models import INCOMING_SERIES, Channel, IncomingDocument, Status
 from workflows.pledges.models import Campaign, Carrier, Pledge
 
 
@@ -122,6 +124,11 @@ class PledgeFactory(factory.django.DjangoModelFactory):
     carrier = factory.SubFactory(CarrierFactory)
 
 
+def _next_incoming_number(year: int) -> int:
+    with transaction.atomic():
+        return next_number(series=INCOMING_SERIES, year=year)
+
+
 class IncomingDocumentFactory(factory.django.DjangoModelFactory):
     """A registered paper document without its scan; `register_incoming` is what tests of numbering use."""
 
@@ -129,7 +136,9 @@ class IncomingDocumentFactory(factory.django.DjangoModelFactory):
         model = IncomingDocument
 
     year = factory.LazyFunction(lambda: timezone.localdate().year)
-    number = factory.Sequence(lambda n: n + 1)
+    # from the register's own counter, as registration takes it: a factory-made document never holds the number
+    # the next registration will be given
+    number = factory.LazyAttribute(lambda document: _next_incoming_number(document.year))
     received_at = factory.LazyFunction(timezone.now)
     channel = Channel.PAPER
     status = Status.REGISTERED
