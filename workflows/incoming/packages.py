@@ -24,6 +24,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import defusedxml
@@ -358,7 +359,7 @@ def _read_zip(data: bytes, name: str, budget: _Budget) -> list[tuple[str, bytes]
                 while chunk := stream.read(1024 * 1024):
                     budget.take_bytes(len(chunk), f"{name}/{info.filename}")
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, ValueError, EOFError, OSError) as exc:
             raise _bad_zip(name, f"{info.filename}: {exc}") from exc
         if not info.is_dir():
             members.append((info.filename, b"".join(chunks)))
