@@ -50,6 +50,7 @@ __all__ = [
     "RefusedPackage",
     "ResponseFor",
     "Signer",
+    "StaffInfo",
     "TraceEntry",
     "UnreadablePackage",
     "assess_package",
@@ -103,6 +104,16 @@ class Signer:
     competence: str = ""
     position: str = ""
     full_name: str = ""
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    """Who at the agency acted (StaffInfo of a status package or of a recall's Bussiness block)."""
+
+    department: str = ""
+    staff: str = ""
+    mobile: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,7 @@ class Package:
     status_code: str = ""  # set on a status package (no body, no attachment)
     status_description: str = ""
     status_timestamp: str = ""
+    staff: StaffInfo | None = None  # MessageHeader/StaffInfo, else Bussiness/StaffInfo
     attachments: tuple[Attachment, ...] = ()
 
     @property
@@ -456,6 +468,19 @@ def read_package(data: bytes) -> Package:
             _("Gói edXML có loại nghiệp vụ không hợp lệ."), detail=f"BussinessDocType {raw_business[:20]!r} unknown"
         ) from exc
     status_code = _text(message, "StatusCode")
+    staff_node = _child(message, "StaffInfo")
+    if staff_node is None:
+        staff_node = _child(business, "StaffInfo")
+    staff = (
+        StaffInfo(
+            department=_text(staff_node, "Department"),
+            staff=_text(staff_node, "Staff"),
+            mobile=_text(staff_node, "Mobile"),
+            email=_text(staff_node, "Email"),
+        )
+        if staff_node is not None
+        else None
+    )
     attachments = []
     for index, node in enumerate(_children(_child(root, "AttachmentEncoded"), "Attachment"), start=1):
         budget.take_member(f"attachment {index}")
@@ -497,6 +522,7 @@ def read_package(data: bytes) -> Package:
         status_code=status_code,
         status_description=_text(message, "Description"),
         status_timestamp=_text(message, "Timestamp"),
+        staff=staff,
         attachments=tuple(attachments),
     )
 
