@@ -26,11 +26,18 @@ from .models import DispatchComment, DispatchProcess, DispatchRecipient
 DISPATCH_TYPES = [slug for slug in DOCUMENT_TYPES if slug not in {"cam-ket", "giay-chung-nhan"}]
 # The field of activity is the default one ("Bưu chính"); the form does not ask for it.
 DRAFT_FIELDS_NOT_EDITED = frozenset({"field"})
+# Fields that only some types print (templates_docs.fields): shown only for those types, refused for the others.
+TYPE_DEPENDENT_FIELDS = ("legal_bases",)
 APPROVED, RETURNED = DispatchComment.Decision.APPROVE, DispatchComment.Decision.RETURN
 
 
 def _lines(text: str) -> list[str]:
     return [line.strip().lstrip("-").strip() for line in (text or "").splitlines() if line.strip().lstrip("-").strip()]
+
+
+def dispatch_types_with(name: str) -> list[str]:
+    """The dispatch types that print field `name`, e.g. the types with "Căn cứ"."""
+    return [slug for slug in types_with_field(name) if slug in DISPATCH_TYPES]
 
 
 def _leader_queryset():
@@ -87,6 +94,18 @@ class DraftForm(forms.ModelForm):
     attachment = forms.FileField(label=_("Phụ lục (tệp đính kèm)"), required=False)
     attachment_title = forms.CharField(label=_("Tên phụ lục"), max_length=255, required=False)
 
+    # The page's sections, in order: (legend, field names). Fields not named here are shown at the end.
+    SECTIONS = (
+        (_("Văn bản"), ("doc_type", "subject", "addressees", "legal_bases", "body", "urgency")),
+        (_("Người ký"), ("signer", "authority_prefix", "authority_title", "drafting_unit")),
+        (_("Nơi nhận"), ("units", "carriers", "agencies", "other_recipients")),
+        (_("Phụ lục và công khai"), ("attachment", "attachment_title", "is_public")),
+    )
+
+    class Media:
+        css = {"all": ["dispatch/draft.css"]}
+        js = ["dispatch/draft.js"]
+
     class Meta:
         model = DispatchProcess
         fields = [name for name in DraftData.process_fields() if name not in DRAFT_FIELDS_NOT_EDITED]
@@ -105,15 +124,24 @@ class DraftForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["body"].required = True  # the model allows an empty body: a process starts before its draft
         self.fields["doc_type"].choices = [(slug, DOCUMENT_TYPES[slug].name) for slug in DISPATCH_TYPES]
-        with_bases = ", ".join(
-            DOCUMENT_TYPES[slug].name for slug in types_with_field("legal_bases") if slug in DISPATCH_TYPES
-        )
+        for name in TYPE_DEPENDENT_FIELDS:
+            self.fields[name].doc_types = " ".join(dispatch_types_with(name))  # read by the page's script
+        with_bases = ", ".join(DOCUMENT_TYPES[slug].name for slug in dispatch_types_with("legal_bases"))
         self.fields["legal_bases"].help_text = _("Mỗi dòng một căn cứ. Chỉ có ở: %(types)s.") % {"types": with_bases}
         self.fields["signer"].queryset = _leader_queryset()
         units = organisation_info()["units"]
         self.fields["drafting_unit"].choices = [("", "—")] + [(u["abbreviation"], u["name"]) for u in units]
         self.fields["units"].choices = [(u["abbreviation"], f"{u['name']} ({u['abbreviation']})") for u in units]
         self.fields["carriers"].queryset = Carrier.objects.filter(is_active=True).order_by("name")
+
+    def sections(self) -> list[tuple[str, list]]:
+        """The bound fields grouped as the page shows them."""
+        named = {name for _legend, names in self.SECTIONS for name in names}
+        groups = [(legend, [self[name] for name in names if name in self.fields]) for legend, names in self.SECTIONS]
+        rest = [self[name] for name in self.fields if name not in named]
+        if rest:
+            groups[-1][1].extend(rest)
+        return groups
 
     def clean_agencies(self) -> list[RecipientSpec]:
         specs = []
@@ -144,7 +172,21 @@ class DraftForm(forms.ModelForm):
             self.add_error("authority_title", _("Khi ký thay, hãy ghi chức vụ của người đứng đầu (ví dụ: GIÁM ĐỐC)."))
         if signer is not None and self.author is not None and signer.pk == self.author.pk:
             self.add_error("signer", _("Người soạn thảo không thể đồng thời là người ký duyệt."))
+        if all(name in cleaned for name in ("units", "carriers", "agencies", "other_recipients")):
+            self._refuse_doubled_recipients()
         return cleaned
+
+    def _refuse_doubled_recipients(self) -> None:
+        """A place named twice would be printed twice under "Nơi nhận": say so instead of printing or dropping it."""
+        seen: set[str] = set()
+        for spec in self._recipient_specs():
+            key = " ".join(spec.name.casefold().split())
+            if key in seen:
+                self.add_error(
+                    "other_recipients",
+                    _("Nơi nhận “%(name)s” được chọn hoặc ghi hai lần: hãy bỏ một lần.") % {"name": spec.name},
+                )
+            seen.add(key)
 
     author = None
 
@@ -154,7 +196,7 @@ class DraftForm(forms.ModelForm):
     def clean_legal_bases(self) -> list[str]:
         return _lines(self.cleaned_data.get("legal_bases", ""))
 
-    def draft_data(self) -> DraftData:
+    def _recipient_specs(self) -> list[RecipientSpec]:
         data = self.cleaned_data
         unit_names = dict(self.fields["units"].choices)
         recipients = [
@@ -171,7 +213,11 @@ class DraftForm(forms.ModelForm):
         recipients += [
             RecipientSpec(kind=DispatchRecipient.Kind.TEXT, name=n) for n in _lines(data["other_recipients"])
         ]
-        return DraftData(**{name: data[name] for name in self._meta.fields}, recipients=recipients)
+        return recipients
+
+    def draft_data(self) -> DraftData:
+        data = self.cleaned_data
+        return DraftData(**{name: data[name] for name in self._meta.fields}, recipients=self._recipient_specs())
 
     @classmethod
     def initial_from(cls, process: DispatchProcess) -> dict:

@@ -89,6 +89,9 @@ class StartDraftView(generic.FormView):
     template_name = "dispatch/draft.html"
     form_class = DraftForm
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"process": self.request.activation.process}
+
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
         form.author = self.request.user

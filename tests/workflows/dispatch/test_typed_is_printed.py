@@ -3,9 +3,11 @@ recipient once, nothing dropped (text read back from the draft PDF with pdftotex
 
 from __future__ import annotations
 
+import io
 import subprocess
 
 import pytest
+from docx import Document
 
 from workflows.dispatch.models import DispatchRevision
 
@@ -82,3 +84,57 @@ def test_legal_bases_for_a_dispatch_are_refused_not_dropped(driver, people):
     assert process.legal_bases == [] and open_task(process, "draft") is not None
     page = driver.client.get(execute_url(open_task(process, "draft"))).content.decode()
     assert "Chỉ có ở: Kế hoạch, Quyết định, Tờ trình." in page
+
+
+def docx_paragraphs(docx: bytes) -> list[str]:
+    """Every non-empty paragraph of the DOCX, body and table cells (the header and "Nơi nhận" are tables)."""
+    document = Document(io.BytesIO(docx))
+    found = [p.text.strip() for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                found += [p.text.strip() for p in cell.paragraphs]
+    return [text for text in found if text]
+
+
+def test_the_draft_docx_has_one_paragraph_per_typed_line_and_the_archive_line_once(driver, people):
+    process = driver.start()
+    typed_body = "\r\n".join([PARAGRAPHS[0], "", *PARAGRAPHS[1:]])  # as a browser posts it, with an empty line
+    driver.do(
+        people.author,
+        process,
+        "draft",
+        {
+            **draft_payload(people, body=typed_body, other_recipients="Lãnh đạo Sở (b/c)\nLưu: VT, BCVT."),
+            "action": "preview",
+        },
+    )
+    revision = process.latest_revision(DispatchRevision.Kind.DRAFT)
+    found = docx_paragraphs(revision.docx.read())
+    start = found.index(PARAGRAPHS[0])
+    assert found[start : start + 3] == PARAGRAPHS
+    archive = [p for p in found if "Lưu" in p]
+    assert archive == ["- Lưu: VT, BCVT, TTr."], archive
+    assert sum(p.startswith("- Lãnh đạo Sở (b/c)") for p in found) == 1
+    lines = printed_lines(revision.pdf.read())
+    assert [line for line in lines if "Lưu" in line] == ["- Lưu: VT, BCVT, TTr."]
+
+
+def test_a_recipient_chosen_and_typed_again_is_refused_not_printed_twice(driver, people):
+    process = driver.start()
+    response = driver.do(
+        people.author,
+        process,
+        "draft",
+        {**draft_payload(people, other_recipients=people.carrier.name), "action": "save"},
+    )
+    assert response.status_code == 200
+    assert "được chọn hoặc ghi hai lần" in response.content.decode()
+    assert [r.name for r in process.recipients.all()].count(people.carrier.name) == 1  # the saved draft unchanged
+
+
+def test_the_form_marks_cancu_for_the_types_that_print_it(driver, people):
+    process = driver.start()
+    page = driver.client.get(execute_url(open_task(process, "draft"))).content.decode()
+    assert 'id="field-legal_bases" data-doc-types="ke-hoach quyet-dinh to-trinh"' in page
+    assert 'id="field-body" data-doc-types' not in page
