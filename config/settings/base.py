@@ -369,6 +369,17 @@ VANTHU_EDXML_MAX_DECOMPRESSED_BYTES = env.int("VANTHU_EDXML_MAX_DECOMPRESSED_BYT
 VANTHU_EDXML_MAX_MEMBERS = env.int("VANTHU_EDXML_MAX_MEMBERS", default=50)
 VANTHU_EDXML_MAX_SECONDS = env.int("VANTHU_EDXML_MAX_SECONDS", default=60)
 VANTHU_EDXML_ACCEPT_INDETERMINATE = env.bool("VANTHU_EDXML_ACCEPT_INDETERMINATE", default=False)
+# edXML exchange (workflows.incoming.exchange): "folder" (a folder per agency with inbox/ outbox/ under
+# VANTHU_EDXML_FOLDER), "http" (the national platform's REST interface at VANTHU_EDXML_HTTP_URL) or "" (off: status
+# packages are recorded but not sent). HTTP credentials: the system id and HMAC secret of our own unit
+# (VANTHU_EDXML_ORGAN_ID), and for other units a JSON object {"<OrganId>": {"system_id": "...", "secret": "..."}}.
+VANTHU_EDXML_TRANSPORT = env("VANTHU_EDXML_TRANSPORT", default="")
+VANTHU_EDXML_FOLDER = env("VANTHU_EDXML_FOLDER", default=str(var_path("edxml")))
+VANTHU_EDXML_HTTP_URL = env("VANTHU_EDXML_HTTP_URL", default="")
+VANTHU_EDXML_HTTP_SYSTEM_ID = env("VANTHU_EDXML_HTTP_SYSTEM_ID", default="")
+VANTHU_EDXML_HTTP_SECRET = env("VANTHU_EDXML_HTTP_SECRET", default="")
+VANTHU_EDXML_HTTP_UNITS = env.json("VANTHU_EDXML_HTTP_UNITS", default={})
+VANTHU_EDXML_HTTP_TIMEOUT = env.float("VANTHU_EDXML_HTTP_TIMEOUT", default=30.0)
 # pledges: the system key behind the OTP-confirmed stamp, the department's seal, levels, e-mail retries
 VANTHU_PLEDGES_SYSTEM_KEY = env("VANTHU_PLEDGES_SYSTEM_KEY", default="org-system")
 VANTHU_PLEDGES_SEAL_KEY = env("VANTHU_PLEDGES_SEAL_KEY", default="org-seal")

@@ -130,3 +130,53 @@ class IncomingDocument(models.Model):
     def display_number(self) -> str:
         """The số đến as printed: two digits at least ("01")."""
         return "" if self.number is None else f"{self.number:02d}"
+
+
+class StatusMessage(models.Model):
+    """One edXML status package sent (or to be sent) back to the sender of an electronic incoming document.
+
+    `document` is empty for a package refused on arrival (status 02): it was never registered, `to_organ_id` and
+    `about_document_id` still say whom it went to and about what.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Gửi lỗi")
+        OFF = "off", _("Không gửi (chưa cấu hình trục liên thông)")
+
+    document = models.ForeignKey(
+        IncomingDocument,
+        verbose_name=_("văn bản đến"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="status_messages",
+    )
+    to_organ_id = models.CharField(_("gửi đến (mã định danh)"), max_length=64)
+    about_document_id = models.CharField(_("mã văn bản của bên gửi"), max_length=255)
+    code = models.CharField(_("mã trạng thái"), max_length=2)  # workflows.incoming.status.StatusCode
+    description = models.CharField(_("nội dung"), max_length=1000, blank=True)
+    package = models.TextField(_("gói tin trạng thái"))  # the edXML as sent, UTF-8
+    state = models.CharField(_("tình trạng gửi"), max_length=10, choices=State.choices, default=State.PENDING)
+    transport = models.CharField(_("kênh gửi"), max_length=20, blank=True)
+    transport_id = models.CharField(_("mã gói tin trên trục"), max_length=255, blank=True)
+    error = models.CharField(_("lỗi"), max_length=1000, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người gửi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("gói tin trạng thái")
+        verbose_name_plural = _("gói tin trạng thái")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.about_document_id} — {self.code} ({self.state})"

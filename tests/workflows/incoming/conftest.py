@@ -30,3 +30,32 @@ def received(edoc_package, settings) -> bytes:
     assert settings.VANTHU_EDXML_ORGAN_ID == SENDER
     settings.VANTHU_EDXML_ORGAN_ID = RECEIVER
     return edoc_package
+
+
+UNITS = {SENDER: ("vanthu-sender", "sender-secret"), RECEIVER: ("vanthu-receiver", "receiver-secret")}
+
+
+@pytest.fixture
+def platform():
+    """The exchange platform (a real HTTP server on 127.0.0.1), knowing both agencies."""
+    from .platform_server import PlatformServer
+
+    server = PlatformServer(UNITS)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http_units(settings, platform):
+    """The settings of an installation using the platform; every unit's credentials in VANTHU_EDXML_HTTP_UNITS."""
+    settings.VANTHU_EDXML_TRANSPORT = "http"
+    settings.VANTHU_EDXML_HTTP_URL = platform.url
+    settings.VANTHU_EDXML_HTTP_UNITS = {k: {"system_id": s, "secret": p} for k, (s, p) in UNITS.items()}
+    return platform
+
+
+@pytest.fixture
+def exchange_folder(settings, tmp_path):
+    settings.VANTHU_EDXML_TRANSPORT = "folder"
+    settings.VANTHU_EDXML_FOLDER = str(tmp_path / "exchange")
+    return tmp_path / "exchange"

@@ -23,6 +23,8 @@ from templates_docs.services import next_number
 from ..errors import IncomingError, PossibleDuplicate
 from ..models import INCOMING_SERIES, Channel, IncomingDocument, Status
 from ..selectors import find_duplicates
+from ..status import StatusCode
+from .exchange import notify_sender
 
 PDF = "application/pdf"
 _SCAN_TYPES = {b"%PDF-": PDF, b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -171,4 +173,12 @@ def register_incoming(
             user,
             obj=document,
         )
+        if channel == Channel.EDXML:  # status 03 to the sender, sent once this registration commits
+            # the description is read by the sending agency: Vietnamese whatever the clerk's language
+            notify_sender(
+                document=document,
+                status=StatusCode.REGISTERED,
+                description=f"Đã vào sổ văn bản đến số {document.display_number}/{document.year}",
+                user=user,
+            )
     return document
