@@ -18,6 +18,10 @@ need qpdf command -v qpdf
 need fonts-liberation test -f /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf
 need fonts-liberation2 test -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
 need gettext command -v msgfmt
+# scanned paper documents become searchable PDFs (OCRmyPDF drives Tesseract with Vietnamese data and Ghostscript)
+need tesseract-ocr command -v tesseract
+need tesseract-ocr-vie test -f /usr/share/tesseract-ocr/5/tessdata/vie.traineddata
+need ghostscript command -v gs
 if [ "$scope" = "test" ]; then
   need chromium command -v chromium
   need softhsm2 command -v softhsm2-util
