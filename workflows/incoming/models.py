@@ -36,6 +36,16 @@ class Status(models.TextChoices):
     RECALLED = "recalled", _("Bị thu hồi")
 
 
+class TextStatus(models.TextChoices):
+    """Where the document's searchable text comes from."""
+
+    NONE = "", _("Chưa có")
+    PENDING = "pending", _("Đang nhận dạng chữ")
+    RECOGNISED = "ocr", _("Đã nhận dạng chữ (OCR)")
+    EXTRACTED = "pdf-text", _("Lấy từ lớp chữ của tệp PDF")
+    FAILED = "failed", _("Không nhận dạng được chữ")
+
+
 # Statuses in which the document still waits for someone (overdue when past its deadline).
 OPEN_STATUSES = (
     Status.RECEIVED,
@@ -84,6 +94,23 @@ class IncomingDocument(models.Model):
         related_name="+",
     )
     validation = models.JSONField(_("kết quả kiểm tra chữ ký"), default=dict, blank=True)
+
+    # The text of the document for search: recognised from a scan (OCR, Vietnamese) or read from the PDF's text
+    # layer; `text_folded` is `core.text.fold(text)`. A scan's searchable PDF is a new file: the scan is kept.
+    text = models.TextField(_("nội dung chữ"), blank=True)
+    text_folded = models.TextField(blank=True, editable=False)
+    text_status = models.CharField(
+        _("nhận dạng chữ"), max_length=10, choices=TextStatus.choices, default=TextStatus.NONE, blank=True
+    )
+    text_error = models.CharField(_("lỗi nhận dạng chữ"), max_length=500, blank=True)
+    searchable_file = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name=_("bản PDF tìm kiếm được"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     # Exchange: the sender's edXML DocumentId, and the DocumentId of our own document this one answers.
     sender_document_id = models.CharField(_("mã văn bản của bên gửi"), max_length=255, blank=True, db_index=True)

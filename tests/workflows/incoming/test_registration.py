@@ -126,7 +126,7 @@ def test_the_same_code_from_another_issuer_is_not_a_duplicate():
         ({"urgency": "rat-khan"}, "Độ khẩn không hợp lệ."),
         ({"file_data": None}, "Văn bản điện tử phải có tệp đính kèm."),
         ({"file_data": b"PK\x03\x04 not a pdf"}, "Tệp văn bản phải là tệp PDF."),
-        ({"channel": Channel.PAPER, "file_data": b"GIF89a"}, "Bản quét phải là tệp PDF, PNG hoặc JPEG."),
+        ({"channel": Channel.PAPER, "file_data": b"GIF89a"}, "Bản quét phải là tệp PDF hoặc ảnh JPEG, PNG, TIFF."),
         ({"issued_date": dt.date(2025, 11, 26)}, "Ngày văn bản không thể sau ngày đến."),
         ({"deadline": dt.date(2025, 11, 24)}, "Hạn giải quyết không thể trước ngày đến."),
         (

@@ -21,13 +21,20 @@ from templates_docs.doctypes import URGENCY_RANK, Urgency
 from templates_docs.services import next_number
 
 from ..errors import IncomingError, PossibleDuplicate
-from ..models import INCOMING_SERIES, Channel, IncomingDocument, Status
+from ..models import INCOMING_SERIES, Channel, IncomingDocument, Status, TextStatus
 from ..selectors import find_duplicates
 from ..status import StatusCode
 from .exchange import notify_sender
+from .ocr import check_scan, recognise_text_task
 
 PDF = "application/pdf"
-_SCAN_TYPES = {b"%PDF-": PDF, b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+_SCAN_TYPES = {
+    b"%PDF-": PDF,
+    b"\x89PNG": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"II*\x00": "image/tiff",
+    b"MM\x00*": "image/tiff",
+}
 
 __all__ = ["register_incoming"]
 
@@ -40,7 +47,8 @@ def _content_type(data: bytes, *, channel: str) -> str:
             return content_type
     if channel == Channel.PAPER:
         raise IncomingError(
-            _("Bản quét phải là tệp PDF, PNG hoặc JPEG."), detail="the scan is not a PDF, PNG or JPEG file"
+            _("Bản quét phải là tệp PDF hoặc ảnh JPEG, PNG, TIFF."),
+            detail="the scan is not a PDF, PNG, JPEG or TIFF file",
         )
     raise IncomingError(_("Tệp văn bản phải là tệp PDF."), detail="the file is not a PDF")
 
@@ -108,6 +116,8 @@ def register_incoming(
     if channel != Channel.PAPER and not file_data:
         raise IncomingError(_("Văn bản điện tử phải có tệp đính kèm."), detail="electronic document without a file")
     content_type = _content_type(file_data, channel=channel) if file_data else None
+    if channel == Channel.PAPER and file_data:  # refused now (resolution, pages) rather than after registration
+        check_scan(data=file_data, content_type=content_type)
 
     with transaction.atomic():
         stored = (
@@ -157,6 +167,7 @@ def register_incoming(
             sender_document_id=sender_document_id.strip()[:255],
             response_for=response_for.strip()[:255],
             note=note.strip()[:500],
+            text_status=TextStatus.PENDING if stored else TextStatus.NONE,
             registered_by=user if getattr(user, "is_authenticated", False) else None,
         )
         log_action(
@@ -181,4 +192,6 @@ def register_incoming(
                 description=f"Đã vào sổ văn bản đến số {document.display_number}/{document.year}",
                 user=user,
             )
+        if stored is not None:  # OCR or the text layer, in the background: seconds a page, the number is given now
+            transaction.on_commit(lambda: recognise_text_task.enqueue(document.pk))
     return document
