@@ -31,7 +31,7 @@ class RegistrationForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Tìm (trích yếu, số, cơ quan)"), required=False, max_length=200)
+    q = forms.CharField(label=_("Tìm (số, ký hiệu, trích yếu, cơ quan, nội dung)"), required=False, max_length=200)
     year = forms.TypedChoiceField(label=_("Năm"), coerce=int, required=False, empty_value=None)
     status = forms.ChoiceField(label=_("Trạng thái"), required=False, choices=[("", _("Tất cả")), *Status.choices])
 

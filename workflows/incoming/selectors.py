@@ -73,7 +73,8 @@ def register_years() -> list[int]:
 
 
 def search(*, query: str = "", year: int | None = None, status: str = "") -> list[IncomingDocument]:
-    """The list page: urgent first, then the newest số đến; the query folds diacritics (trích yếu, số, issuer)."""
+    """The list page: urgent first, then the newest số đến; the query folds diacritics and matches the trích yếu,
+    số, ký hiệu, issuer or the document's text (OCR of a scan, text layer of a PDF; folded when stored)."""
     documents = registered()
     if year is not None:
         documents = documents.filter(year=year)
@@ -82,5 +83,10 @@ def search(*, query: str = "", year: int | None = None, status: str = "") -> lis
     documents = list(documents.order_by("-urgency_rank", "-year", "-number"))
     key = fold(" ".join(query.split()))
     if key:
-        documents = [d for d in documents if key in fold(f"{d.subject} {d.code} {d.issuer_name} {d.display_number}")]
+        in_text = set(IncomingDocument.objects.filter(text_folded__contains=key).values_list("pk", flat=True))
+        documents = [
+            d
+            for d in documents
+            if d.pk in in_text or key in fold(f"{d.subject} {d.code} {d.issuer_name} {d.display_number}")
+        ]
     return documents

@@ -110,9 +110,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
 def download(request: HttpRequest, pk: int) -> FileResponse:
     document = get_object_or_404(IncomingDocument, pk=pk)
-    if document.file is None:
+    # ?ban=tim-kiem: the searchable PDF made from a scan; otherwise the file exactly as received
+    stored = document.searchable_file if request.GET.get("ban") == "tim-kiem" else document.file
+    if stored is None:
         raise Http404
-    stored = document.file
     return FileResponse(
         stored.file.open("rb"), content_type=stored.content_type, as_attachment=True, filename=stored.filename
     )
