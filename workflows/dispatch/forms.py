@@ -56,6 +56,55 @@ class LeaderChoiceField(forms.ModelChoiceField):
         return f"{obj.get_full_name() or obj.get_username()}{title}"
 
 
+class PickerWidget(forms.CheckboxSelectMultiple):
+    """One checkbox per place, in groups, that the page's script makes searchable: a filter as one types, "select all"
+    for what the filter shows, and (for carriers) grouping by type or by commune. Plain checkboxes without it.
+
+    `describe(value)` gives an option its detail line and its group under each grouping, e.g.
+    ("Bưu cục · Xã Chi Lăng", {"kind": "Bưu cục", "commune": "Xã Chi Lăng"})."""
+
+    template_name = "dispatch/widgets/picker.html"
+    option_template_name = "dispatch/widgets/picker_option.html"
+
+    def __init__(
+        self, *args, search_label: str = "", groupings: Sequence[tuple[str, str]] = (), describe=None, **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.search_label = search_label or _("Tìm theo tên")
+        self.groupings = list(groupings)  # (key, label) — the first is the one printed
+        self.describe = describe
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        option["detail"], option["groups"] = self.describe(value) if self.describe else ("", {})
+        return option
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        options = [
+            option for _group, group_options, _index in context["widget"]["optgroups"] for option in group_options
+        ]
+        key = self.groupings[0][0] if self.groupings else ""
+        buckets: dict[str, list] = {}
+        for option in options:
+            buckets.setdefault(option["groups"].get(key, ""), []).append(option)
+        context["widget"]["buckets"] = list(buckets.items())
+        context["widget"]["groupings"] = self.groupings
+        context["widget"]["search_label"] = self.search_label
+        context["widget"]["total"] = len(options)
+        context["widget"]["checked"] = sum(1 for option in options if option["selected"])
+        return context
+
+
+def _describe_carrier(value) -> tuple[str, dict[str, str]]:
+    carrier = getattr(value, "instance", None)
+    if carrier is None:
+        return "", {}
+    commune = carrier.commune.name if carrier.commune_id else str(_("Chưa rõ xã, phường"))
+    kind = carrier.get_kind_display()
+    return f"{kind} · {commune}", {"kind": kind, "commune": commune}
+
+
 class DraftForm(forms.ModelForm):
     """The draft's own fields come from `DispatchProcess` (labels, lengths, choices), those and only those that
     `DraftData` names; declared here are the ones entered differently (lines, a chosen leader, the organisation's
@@ -71,22 +120,26 @@ class DraftForm(forms.ModelForm):
     signer = LeaderChoiceField(label=_("Lãnh đạo ký"), queryset=get_user_model().objects.none())
     drafting_unit = forms.ChoiceField(label=_("Đơn vị soạn thảo"), required=False)
     units = forms.MultipleChoiceField(
-        label=_("Nơi nhận: đơn vị nội bộ"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Đơn vị trong Sở"), required=False, widget=PickerWidget(search_label=_("Tìm đơn vị"))
     )
     carriers = forms.ModelMultipleChoiceField(
-        label=_("Nơi nhận: doanh nghiệp bưu chính"),
+        label=_("Doanh nghiệp, bưu cục, điểm phục vụ bưu chính"),
         queryset=Carrier.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=PickerWidget(
+            search_label=_("Tìm theo tên, loại hoặc xã, phường"),
+            groupings=[("kind", _("loại")), ("commune", _("xã, phường"))],
+            describe=_describe_carrier,
+        ),
     )
     agencies = forms.CharField(
-        label=_("Nơi nhận: cơ quan khác"),
+        label=_("Cơ quan khác"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Mỗi dòng: Tên cơ quan | mã định danh (edXML) | thư điện tử (không bắt buộc)."),
     )
     other_recipients = forms.CharField(
-        label=_("Nơi nhận: ghi thêm"),
+        label=_("Ghi thêm"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Mỗi dòng một nơi, ví dụ: Lãnh đạo Sở (b/c)."),
@@ -132,7 +185,9 @@ class DraftForm(forms.ModelForm):
         units = organisation_info()["units"]
         self.fields["drafting_unit"].choices = [("", "—")] + [(u["abbreviation"], u["name"]) for u in units]
         self.fields["units"].choices = [(u["abbreviation"], f"{u['name']} ({u['abbreviation']})") for u in units]
-        self.fields["carriers"].queryset = Carrier.objects.filter(is_active=True).order_by("name")
+        self.fields["carriers"].queryset = (
+            Carrier.objects.filter(is_active=True).select_related("commune").order_by("kind", "name")
+        )
 
     def sections(self) -> list[tuple[str, list]]:
         """The bound fields grouped as the page shows them."""
