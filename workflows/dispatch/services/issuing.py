@@ -84,10 +84,16 @@ def _failure_recorded(process: DispatchProcess, user: User, step: str) -> Iterat
     try:
         yield
     except DispatchError as exc:
-        DispatchProcess.objects.filter(pk=process.pk).update(last_error=exc.message)
-        process.last_error = exc.message
-        log_action(f"workflows.dispatch.{step}_failed", {"error": str(exc)[:500]}, user, obj=process)
+        record_failure(process=process, user=user, step=step, error=exc)
         raise
+
+
+def record_failure(*, process: DispatchProcess, user: User, step: str, error: DispatchError) -> None:
+    """Keep a step's failure on the process (shown on its page) and in the audit log; call it outside (after) the
+    transaction that failed, so the record survives its rollback."""
+    DispatchProcess.objects.filter(pk=process.pk).update(last_error=error.message)
+    process.last_error = error.message
+    log_action(f"workflows.dispatch.{step}_failed", {"error": str(error)[:500]}, user, obj=process)
 
 
 def number_dispatch(
@@ -160,9 +166,11 @@ def seal_box(box: Sequence[float]) -> tuple[float, float, float, float]:
     return (centre - side / 2, y1, centre + side / 2, y2)
 
 
-def _record_signature(
+def record_signature(
     locked: DispatchProcess, process: DispatchProcess, *, user, base: DispatchRevision, pdf: bytes, step: str
 ) -> DispatchRevision:
+    """Store the signed (or sealed) PDF as the next revision over `base`, move the stage on, audit it; inside the
+    transaction holding `locked` (the process row)."""
     kind = SIGNED if step == "signed" else SEALED
     revision = store_revision(locked, kind=kind, pdf=pdf, user=user, previous=base)
     locked.stage = Stage.SEALING if step == "signed" else Stage.SENDING
@@ -183,6 +191,29 @@ def signing_methods(user: User) -> list[personal.SigningMethod]:
     return personal.signing_methods_for(user)
 
 
+def document_to_sign(locked: DispatchProcess, base: DispatchRevision) -> personal.DocumentToSign:
+    """What the leader's signature on `base` (the final PDF) is: level, image, the box the number step placed."""
+    return personal.DocumentToSign(
+        base.pdf.read(),
+        level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
+        appearance="signature",
+        page=locked.signature_page,
+        box=tuple(locked.signature_box) if locked.signature_box else None,
+    )
+
+
+def sign_documents(
+    documents: Sequence[personal.DocumentToSign], *, user: User, method: str, pin: str, otp: str, description: str
+) -> list[bytes]:
+    """The leader's personal signatures on every document with one authorisation (one PIN entry; one remote
+    `credentials/authorize` for all), all or nothing; the signing library's refusal as a `DispatchError`."""
+    kind, _sep, ref = (method or "").partition(":")
+    with _signing_refusals():
+        return personal.sign_batch(
+            documents, holder=user, kind=kind, ref=ref, pin=pin, otp=otp, description=description
+        )
+
+
 def sign_dispatch(
     *, process: DispatchProcess, user: User, method: str, pin: str = "", otp: str = ""
 ) -> DispatchRevision:
@@ -192,30 +223,19 @@ def sign_dispatch(
     server holds no personal key it could use without them (sole control, Luật GDĐT 2023 Art. 22)."""
     if process.signer_id != user.pk:
         raise DispatchError(_("Chỉ lãnh đạo được giao ký mới ký được văn bản này."))
-    kind, _sep, ref = (method or "").partition(":")
     with _signature_step(process, user, "sign") as (locked, done, base):
         if done is not None:
             return done
         require_step(locked, user, stages=(Stage.SIGNING,), permission="can_sign_dispatchprocess")
-        with _signing_refusals():
-            [signed] = personal.sign_batch(
-                [
-                    personal.DocumentToSign(
-                        base.pdf.read(),
-                        level=settings.VANTHU_DISPATCH_SIGN_LEVEL,
-                        appearance="signature",
-                        page=locked.signature_page,
-                        box=tuple(locked.signature_box) if locked.signature_box else None,
-                    )
-                ],
-                holder=user,
-                kind=kind,
-                ref=ref,
-                pin=pin,
-                otp=otp,
-                description=_("Ký văn bản số %(number)s") % {"number": locked.number},
-            )
-        return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
+        [signed] = sign_documents(
+            [document_to_sign(locked, base)],
+            user=user,
+            method=method,
+            pin=pin,
+            otp=otp,
+            description=_("Ký văn bản số %(number)s") % {"number": locked.number},
+        )
+        return record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
 
 def prepare_external_signing(*, process: DispatchProcess, user: User, certificate_der: bytes) -> ExternalSignature:
@@ -262,7 +282,7 @@ def finish_external_signing(
             signed = finish_external_signature(state=external.state, signature_value=signature_value)
         external.finished_at = timezone.now()
         external.save(update_fields=["finished_at"])
-        return _record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
+        return record_signature(locked, process, user=user, base=base, pdf=signed, step="signed")
 
 
 def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
@@ -280,7 +300,7 @@ def seal_dispatch(*, process: DispatchProcess, user: User) -> DispatchRevision:
                 page=locked.signature_page,
                 box=seal_box(locked.signature_box) if locked.signature_box else None,
             )
-        revision = _record_signature(locked, process, user=user, base=base, pdf=sealed, step="sealed")
+        revision = record_signature(locked, process, user=user, base=base, pdf=sealed, step="sealed")
         record_issued_revision(
             code=locked.verification_code,
             pdf=sealed,
