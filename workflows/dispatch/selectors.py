@@ -142,3 +142,48 @@ def work_items(user: User | AnonymousUser) -> list[WorkItem]:
         )
         for row in tasks_for(user)
     ]
+
+
+# --- batches (services.batch): the tasks of one step a user can perform now ----------------------------------------
+
+BATCH_STEPS = ("number", "sign", "seal")
+
+
+def batch_rows(user: User | AnonymousUser, node: str) -> list[TaskRow]:
+    """`tasks_for` restricted to step `node`, and to what the user may perform now (assigned to them and theirs to
+    execute, or queued and theirs to take): the list a batch page offers, in the order it shows them."""
+    rows = []
+    for row in tasks_for(user):
+        flow_task = row.task.flow_task
+        if flow_task.name != node:
+            continue
+        if row.assigned_to_me and not flow_task.can_execute(user, row.task):
+            continue
+        rows.append(row)
+    return rows
+
+
+def batch_counts(user: User | AnonymousUser) -> dict[str, int]:
+    """How many documents wait for each batch step of this user (0 for none): the workspace's links."""
+    counts = dict.fromkeys(BATCH_STEPS, 0)
+    for row in tasks_for(user):
+        flow_task = row.task.flow_task
+        if flow_task.name in counts and (not row.assigned_to_me or flow_task.can_execute(user, row.task)):
+            counts[flow_task.name] += 1
+    return counts
+
+
+_BATCH_URLS = {"sign": "dispatch:batch_sign", "number": "dispatch:batch_number", "seal": "dispatch:batch_seal"}
+
+
+def batch_links(user: User | AnonymousUser) -> list[dict]:
+    """The batch pages worth showing this user: those with at least one document waiting (the workspace's links)."""
+    if not user.is_authenticated:
+        return []
+    counts = batch_counts(user)
+    labels = {"sign": _("Ký số hàng loạt"), "number": _("Cấp số hàng loạt"), "seal": _("Đóng dấu hàng loạt")}
+    return [
+        {"url": reverse(_BATCH_URLS[node]), "label": labels[node], "count": counts[node]}
+        for node in BATCH_STEPS
+        if counts[node]
+    ]
