@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import batch_views, views
 from .flows import DispatchFlow
 
 app_name = "dispatch"
@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:pk>/phu-luc/<int:attachment_pk>/", views.download_attachment, name="attachment"),
     path("<int:pk>/edxml/<int:recipient_pk>/", views.edxml_package, name="edxml"),
     path("<int:pk>/ky-hai-buoc/", views.external_sign, name="external_sign"),
+    path("hang-loat/ky-so/", batch_views.BatchSignView.as_view(), name="batch_sign"),
+    path("hang-loat/cap-so/", batch_views.BatchNumberView.as_view(), name="batch_number"),
+    path("hang-loat/dong-dau/", batch_views.BatchSealView.as_view(), name="batch_seal"),
 ]

@@ -20,6 +20,11 @@ SOURCES: list[Callable[[User | AnonymousUser], list[WorkItem]]] = [
     dispatch_selectors.work_items,
 ]
 
+# Pages that act on several documents at once, each `(user) -> [{"url", "label", "count"}]` (only those with work).
+BATCH_SOURCES: list[Callable[[User | AnonymousUser], list[dict]]] = [
+    dispatch_selectors.batch_links,
+]
+
 STAFF_ROLES = (Role.STAFF, Role.HEAD_OF_UNIT, Role.LEADERSHIP, Role.CLERK, Role.ADMINISTRATOR)
 
 _NO_DEADLINE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -43,3 +48,11 @@ def work_for(user: User | AnonymousUser) -> list[WorkItem]:
         return []
     items = [item for source in SOURCES for item in source(user)]
     return sorted(items, key=_pressing_first)
+
+
+def batch_links_for(user: User | AnonymousUser) -> list[dict]:
+    """The batch pages with something waiting for the user (e.g. "Ký số hàng loạt" for a leader with a document
+    to sign), for the navigation and "Việc của tôi"."""
+    if not is_staff_member(user):
+        return []
+    return [link for source in BATCH_SOURCES for link in source(user)]

@@ -14,4 +14,8 @@ from . import selectors
 def mine(request: HttpRequest) -> HttpResponse:
     if not selectors.is_staff_member(request.user):
         raise PermissionDenied
-    return render(request, "workspace/mine.html", {"items": selectors.work_for(request.user)})
+    return render(
+        request,
+        "workspace/mine.html",
+        {"items": selectors.work_for(request.user), "batch_links": selectors.batch_links_for(request.user)},
+    )

@@ -32,10 +32,13 @@ def staff_nav(context) -> dict:
     path = request.path
     mine = reverse("workspace:mine")
     links = [{"url": mine, "label": _("Việc của tôi"), "current": path == mine}]
+    for batch in context.get("batch_links") or selectors.batch_links_for(request.user):
+        links.append({**batch, "current": path == batch["url"]})
     for name, label in _LINKS:
         url = _url(name)
         if url:
-            links.append({"url": url, "label": label, "current": path.startswith(url)})
+            here = path.startswith(url) and not any(link["current"] for link in links)
+            links.append({"url": url, "label": label, "current": here})
     return {
         "links": links,
         "count": len(context["items"]) if "items" in context else len(selectors.work_for(request.user)),
