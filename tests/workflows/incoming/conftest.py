@@ -3,6 +3,9 @@ through the real flow up to sent, its package for the agency line), received her
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -59,3 +62,25 @@ def exchange_folder(settings, tmp_path):
     settings.VANTHU_EDXML_TRANSPORT = "folder"
     settings.VANTHU_EDXML_FOLDER = str(tmp_path / "exchange")
     return tmp_path / "exchange"
+
+
+def attachment_content(data: bytes) -> bytes:
+    """The first attachment of a vanthu package, decoded."""
+    return base64.b64decode(re.search(rb"<(?:\w+:)?AttachmentText>([^<]+)<", data).group(1))
+
+
+def with_content(data: bytes, content: bytes) -> bytes:
+    """The same package with its first attachment's content replaced."""
+    return re.sub(
+        rb"(<(?:\w+:)?AttachmentText>)[^<]+(<)",
+        lambda m: m.group(1) + base64.b64encode(content) + m.group(2),
+        data,
+        count=1,
+    )
+
+
+def tampered(data: bytes) -> bytes:
+    """The package with one byte of its signed PDF changed (inside the signed range)."""
+    pdf = attachment_content(data)
+    at = pdf.index(b"\n%", 5) + 2
+    return with_content(data, pdf[:at] + bytes([pdf[at] ^ 0x01]) + pdf[at + 1 :])
