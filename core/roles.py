@@ -48,12 +48,16 @@ _TEMPLATES_ADMIN = ["templates_docs.view_templateversion", "templates_docs.chang
 # incoming documents: leaders and heads of unit read them and the register; the clerk registers them.
 _INCOMING_READ = ["incoming.view_incomingdocument", "incoming.view_incoming_register"]
 _INCOMING_REGISTER = [*_INCOMING_READ, "incoming.add_incomingdocument"]
+# handling (the flow's steps): leadership directs, the head of the unit in charge assigns, staff handle
+_INCOMING_DIRECT = ["incoming.can_direct_incomingprocess"]
+_INCOMING_ASSIGN = ["incoming.can_assign_incomingprocess"]
+_INCOMING_HANDLE = ["incoming.can_handle_incomingprocess"]
 # signing: the trust store (national roots and CA intermediates) in the admin.
 _TRUST_STORE_ADMIN = ["signing.view_trustedcertificate", "signing.change_trustedcertificate"]
 
 # Each app adds the permissions its steps need under the roles that perform them.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.STAFF: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT, *_PLEDGES_RUN],
+    Role.STAFF: [*_INTERNAL, *_DISPATCH_READ, *_DISPATCH_DRAFT, *_PLEDGES_RUN, *_INCOMING_HANDLE],
     Role.HEAD_OF_UNIT: [
         *_INTERNAL,
         *_DISPATCH_READ,
@@ -62,6 +66,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *_PLEDGES_RUN,
         *_REGISTER,
         *_INCOMING_READ,
+        *_INCOMING_ASSIGN,
+        *_INCOMING_HANDLE,
     ],
     Role.LEADERSHIP: [
         *_INTERNAL,
@@ -71,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "dispatch.can_sign_dispatchprocess",
         *_REGISTER,
         *_INCOMING_READ,
+        *_INCOMING_DIRECT,
     ],
     Role.CLERK: [
         *_INTERNAL,

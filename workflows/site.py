@@ -8,10 +8,12 @@ from viewflow.urls import Site
 from viewflow.workflow.flow import FlowViewset, WorkflowAppViewset
 
 from workflows.dispatch.flows import DispatchFlow
+from workflows.incoming.flows import IncomingFlow
 from workflows.pledges.flows import PledgeFlow
 
 FLOW_VIEWSETS: list = []
 FLOW_VIEWSETS.append(FlowViewset(DispatchFlow))
+FLOW_VIEWSETS.append(FlowViewset(IncomingFlow))
 # Staff only (view_pledgeprocess); carriers sign on their own pages under /cam-ket/.
 FLOW_VIEWSETS.append(FlowViewset(PledgeFlow))
 

@@ -296,7 +296,7 @@ def test_the_countersigned_pledge_verifies_on_the_public_page(stack, signed_pled
         files={"file": ("ban-cam-ket-da-ky.pdf", countersigned.content, "application/pdf")},
     )
     assert result.status_code == 200, result.text[:2000]
-    verdicts = re.findall(r'class="signature sig-(\w+)"', result.text)
+    verdicts = re.findall(r'class="signature sig-(\w+)[ "]', result.text)
     # the carrier's OTP-confirmed stamp, then the department's B-LT seal
     assert len(verdicts) == 2, result.text[:4000]
     assert verdicts[-1] == "total_passed", verdicts

@@ -70,6 +70,13 @@ def build_package(*, process: DispatchProcess, recipient: DispatchRecipient) -> 
     _el(target, "OrganName", recipient.name)
     _el(target, "Email", recipient.email)
     _el(header, "DocumentId", f"{organ_id},{date},{process.number}")
+    answered = process.answers
+    if answered is not None and answered.issuer_organ_id:  # the incoming document this one answers
+        response = _el(header, "ResponseFor")
+        _el(response, "OrganId", answered.issuer_organ_id)
+        _el(response, "Code", answered.code)
+        _el(response, "PromulgationDate", answered.issued_date.strftime("%Y/%m/%d") if answered.issued_date else "")
+        _el(response, "DocumentId", answered.sender_document_id)
     code = _el(header, "Code")
     _el(code, "CodeNumber", number)
     _el(code, "CodeNotation", notation)

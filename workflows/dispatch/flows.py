@@ -9,55 +9,17 @@ loader and the web UI.
 
 from __future__ import annotations
 
-from functools import update_wrapper
-
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.urls import path
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import STATUS, flow, lock
-from viewflow.workflow.flow.utils import wrap_view
-from viewflow.workflow.models import Task
+from viewflow.workflow import flow, lock
 
+from workflows.nodes import RoleView
 from workflows.taskguard import TaskUrlGuard
 
 from . import views
 from .models import DispatchProcess
 from .services import decisions, delivery
-
-
-def _once(flow_task, view):
-    """viewflow's task wrapper, plus: a second submit of a finished step (double click, two tabs) changes nothing
-    and lands on the document page with a note, instead of a bare 403."""
-    inner = wrap_view(flow_task, view)
-
-    def wrapped(request, *args, **kwargs):
-        try:
-            return inner(request, *args, **kwargs)
-        except PermissionDenied:
-            task = Task.objects.filter(pk=kwargs.get("task_pk")).first()
-            if request.method == "POST" and task and task.status == STATUS.DONE and task.owner_id == request.user.pk:
-                messages.info(request, _("Bước này đã được thực hiện rồi; lần gửi sau không có tác dụng."))
-                return redirect("dispatch:detail", task.process_id)
-            raise
-
-    update_wrapper(wrapped, view)
-    return wrapped
-
-
-class RoleView(flow.View):
-    """A user task whose performer must still hold the step's permission when they perform it."""
-
-    @property
-    def view_path(self):
-        return path(f"<int:process_pk>/{self.name}/<int:task_pk>/execute/", _once(self, self.view), name="execute")
-
-    def can_execute(self, user, task) -> bool:
-        if not super().can_execute(user, task):
-            return False
-        return not task.owner_permission or user.has_perm(task.owner_permission)
 
 
 class FourEyesView(RoleView):
@@ -164,6 +126,10 @@ class DispatchFlow(TaskUrlGuard, flow.Flow):
     publish = flow.Function(this.publish_directive).Annotation(title=_("Đăng lên thư viện văn bản")).Next(this.end)
 
     end = flow.End().Annotation(title=_("Hoàn thành"))
+
+    @staticmethod
+    def document_url(process) -> str:
+        return reverse("dispatch:detail", args=[process.pk])
 
     def publish_directive(self, activation) -> None:
         delivery.publish_dispatch(process=activation.process)

@@ -73,6 +73,15 @@ class DispatchProcess(Process):
     sent_at = models.DateTimeField(_("thời điểm phát hành"), null=True, blank=True)
     published_at = models.DateTimeField(_("thời điểm đăng công khai"), null=True, blank=True)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    # The incoming document this dispatch answers (its edXML package carries the ResponseFor).
+    answers = models.ForeignKey(
+        "incoming.IncomingDocument",
+        verbose_name=_("trả lời văn bản đến"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+    )
 
     class Meta:
         verbose_name = _("văn bản đi")

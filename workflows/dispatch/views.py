@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
-from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import STATUS
 from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
@@ -27,6 +26,7 @@ from core.audit import trail_for
 from core.downloads import file_response, stored_file_response
 from core.reauth import RecentAuthenticationRequiredMixin, require_recent_authentication
 from core.types import User
+from workflows.nodes import open_task
 
 from . import edxml, selectors, trail
 from .errors import DispatchError
@@ -86,11 +86,25 @@ class StepView(generic.FormView):
 
 
 class StartDraftView(generic.FormView):
+    """A new draft; `?tra-loi=<pk>` starts it as the reply to an incoming document the author handles."""
+
     template_name = "dispatch/draft.html"
     form_class = DraftForm
 
+    def answered(self):
+        return drafting.answerable(user=self.request.user, pk=self.request.GET.get("tra-loi", ""))
+
+    def get_initial(self):
+        answered = self.answered()
+        if answered is None:
+            return super().get_initial()
+        return {**super().get_initial(), **drafting.reply_initial(answered)}
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"process": self.request.activation.process}
+        return super().get_context_data(**kwargs) | {
+            "process": self.request.activation.process,
+            "answered": self.answered(),
+        }
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
@@ -100,7 +114,9 @@ class StartDraftView(generic.FormView):
     def form_valid(self, form):
         activation = self.request.activation
         try:
-            process = drafting.start_draft(process=activation.process, author=self.request.user, data=form.draft_data())
+            process = drafting.start_draft(
+                process=activation.process, author=self.request.user, data=form.draft_data(), answers=self.answered()
+            )
             _save_attachment(form, process, self.request.user)
         except DispatchError as exc:
             transaction.set_rollback(True)
@@ -299,20 +315,7 @@ def execute_url(task: Task) -> str:
 def take_task(request: HttpRequest, task_pk: int) -> HttpResponse:
     """Take a queued task (viewflow's assign) and go straight to its form."""
     task = get_object_or_404(Task, pk=task_pk, process__dispatchprocess__isnull=False)
-    if task.owner_id == request.user.pk:
-        return HttpResponseRedirect(execute_url(task))
-    if not task.flow_task.can_assign(request.user, task):
-        if task.owner_id is not None:
-            messages.info(request, _("Việc này đã có người nhận."))
-            return redirect("dispatch:tasks")
-        raise PermissionDenied
-    with transaction.atomic(), task.activation() as activation:
-        try:
-            activation.assign(request.user)
-        except TransitionNotAllowed:
-            messages.info(request, _("Việc này đã có người nhận."))
-            return redirect("dispatch:tasks")
-    return HttpResponseRedirect(execute_url(task))
+    return open_task(request, task, queue_url=reverse("dispatch:tasks"))
 
 
 def _process_for_reader(request: HttpRequest, pk: int) -> DispatchProcess:

@@ -1,4 +1,5 @@
-"""The sổ đăng ký văn bản đến (ND30 Phụ lục IV, 10 columns) as XLSX and as a DOCX the PDF is converted from."""
+"""The two registers of incoming documents (ND30 Phụ lục IV) as XLSX and as a DOCX the PDF is converted from:
+the sổ đăng ký văn bản đến (10 columns) and the sổ theo dõi giải quyết văn bản đến (7 columns)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,81 @@ def register_xlsx(documents: Iterable[IncomingDocument], *, year: int | None) ->
 
 
 def register_docx(documents: Iterable[IncomingDocument], *, organisation: Mapping, year: int | None) -> bytes:
+    return book_docx(
+        columns=COLUMNS, rows=(row(d) for d in documents), title=title(year=year), organisation=organisation
+    )
+
+
+# --- sổ theo dõi giải quyết văn bản đến --------------------------------------------------------------------------
+
+TRACKING_COLUMNS = [
+    ("Số đến", 14, 8),
+    ("Tên loại, số, ký hiệu, ngày tháng văn bản, cơ quan ban hành", 66, 44),
+    ("Đơn vị hoặc người nhận", 40, 24),
+    ("Thời hạn giải quyết", 26, 14),
+    ("Tiến độ giải quyết", 56, 36),
+    ("Số, ký hiệu văn bản trả lời", 34, 20),
+    ("Ghi chú", 26, 16),
+]  # 262 mm
+
+
+def tracking_row(document: IncomingDocument) -> list[str]:
+    """One line: who has it (unit in charge and handler), the deadline, where it stands, the replies' numbers."""
+    described = ", ".join(
+        part
+        for part in (
+            " ".join(p for p in (document.doc_type, f"số {document.code}" if document.code else "") if p),
+            f"ngày {document.issued_date.strftime('%d/%m/%Y')}" if document.issued_date else "",
+            document.issuer_name,
+        )
+        if part
+    )
+    process = getattr(document, "process", None)
+    handler = process.handler if process is not None else None
+    receiver = "; ".join(
+        p for p in (document.routed_to, (handler.get_full_name() or handler.get_username()) if handler else "") if p
+    )
+    progress = document.get_status_display()
+    if process is not None and process.resolution:
+        progress += f": {process.resolution}"
+    replies = ", ".join(r.number or "Dự thảo" for r in document.replies.all())
+    return [
+        document.display_number,
+        described,
+        receiver,
+        document.deadline.strftime("%d/%m/%Y") if document.deadline else "",
+        progress,
+        replies,
+        document.note,
+    ]
+
+
+def tracking_title(*, year: int | None) -> str:
+    return f"SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN NĂM {year}" if year else "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN"
+
+
+def tracking_xlsx(documents: Iterable[IncomingDocument], *, year: int | None) -> bytes:
+    return register_workbook(
+        sheet_title=f"Theo dõi {year}" if year else "Theo dõi",
+        title=tracking_title(year=year),
+        columns=TRACKING_COLUMNS,
+        rows=(tracking_row(document) for document in documents),
+    )
+
+
+def tracking_docx(documents: Iterable[IncomingDocument], *, organisation: Mapping, year: int | None) -> bytes:
+    return book_docx(
+        columns=TRACKING_COLUMNS,
+        rows=(tracking_row(d) for d in documents),
+        title=tracking_title(year=year),
+        organisation=organisation,
+    )
+
+
+def book_docx(
+    *, columns: list[tuple[str, int, int]], rows: Iterable[list[str]], title: str, organisation: Mapping
+) -> bytes:
+    """A register as an A4 landscape table: the headings, their numbers (1, 2 …), then one row per document."""
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -69,25 +145,25 @@ def register_docx(documents: Iterable[IncomingDocument], *, organisation: Mappin
     style.font.name, style.font.size = "Times New Roman", Pt(11)
     doc.add_paragraph(str(organisation.get("agency") or "").upper()).runs[0].bold = True
     heading = doc.add_paragraph()
-    heading.add_run(title(year=year)).bold = True
-    table = doc.add_table(rows=2, cols=len(COLUMNS))
+    heading.add_run(title).bold = True
+    table = doc.add_table(rows=2, cols=len(columns))
     table.style = "Table Grid"
     table.autofit = False
-    for index, (_text, mm, _chars) in enumerate(COLUMNS):
+    for index, (_text, mm, _chars) in enumerate(columns):
         table.columns[index].width = Mm(mm)  # the grid LibreOffice lays the columns out by
-    for index, (text, mm, _chars) in enumerate(COLUMNS):
+    for index, (text, mm, _chars) in enumerate(columns):
         table.rows[0].cells[index].text = text
         table.rows[1].cells[index].text = str(index + 1)
         for r in table.rows[:2]:
             r.cells[index].width = Mm(mm)
             r.cells[index].paragraphs[0].runs[0].bold = True
-    for document in documents:
+    for values in rows:
         cells = table.add_row().cells
-        for index, value in enumerate(row(document)):
+        for index, value in enumerate(values):
             cells[index].text = value
             for run in cells[index].paragraphs[0].runs:
                 run.font.size = Pt(10)
-            cells[index].width = Mm(COLUMNS[index][1])
+            cells[index].width = Mm(columns[index][1])
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -48,3 +48,49 @@ class RegisterPeriodForm(forms.Form):
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("Tất cả")), *((y, str(y)) for y in years)]
+
+
+class DirectForm(forms.Form):
+    lead_unit = forms.ChoiceField(label=_("Đơn vị chủ trì"), widget=forms.RadioSelect)
+    cooperating_units = forms.MultipleChoiceField(
+        label=_("Đơn vị phối hợp"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    deadline = forms.DateField(label=_("Hạn giải quyết"), widget=_DATE)
+    note = forms.CharField(
+        label=_("Ý kiến chỉ đạo"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_("Để trống: ghi “Giao … chủ trì, … phối hợp.”"),
+    )
+
+    def __init__(self, *args, units: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = list(units.items())
+        self.fields["lead_unit"].choices = choices
+        self.fields["cooperating_units"].choices = choices
+
+
+class AssignForm(forms.Form):
+    handler = forms.ModelChoiceField(label=_("Người giải quyết"), queryset=None, empty_label=None)
+    deadline = forms.DateField(label=_("Hạn giải quyết"), widget=_DATE)
+    note = forms.CharField(label=_("Ý kiến"), required=False, max_length=4000, widget=forms.Textarea({"rows": 3}))
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = members
+        self.fields["handler"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+class CloseForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("Kết quả giải quyết"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea({"rows": 4}),
+        help_text=_("Có thể để trống khi đã có văn bản trả lời."),
+    )
+
+
+class OpinionForm(forms.Form):
+    text = forms.CharField(label=_("Ý kiến"), max_length=4000, widget=forms.Textarea({"rows": 3}))

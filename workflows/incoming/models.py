@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
 from templates_docs.doctypes import Urgency
 
@@ -192,6 +193,21 @@ class StatusMessage(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người gửi"),
+
+
+class IncomingProcess(Process):
+    """The handling of one registered document (ND 30 Art. 24): presented to the leadership, directed to a unit in
+    charge (chủ trì) and cooperating units (phối hợp), assigned by the head of the unit in charge to a handler, and
+    closed by the handler. What each level wrote is kept as `Opinion` rows (the phiếu giải quyết)."""
+
+    document = models.OneToOneField(
+        IncomingDocument, verbose_name=_("văn bản đến"), on_delete=models.PROTECT, related_name="process"
+    )
+    lead_unit = models.CharField(_("đơn vị chủ trì"), max_length=20, blank=True)
+    cooperating_units = models.JSONField(_("đơn vị phối hợp"), default=list, blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người giải quyết"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -207,3 +223,40 @@ class StatusMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.about_document_id} — {self.code} ({self.state})"
+
+
+    handler_deadline = models.DateField(_("hạn của người giải quyết"), null=True, blank=True)
+    resolution = models.TextField(_("kết quả giải quyết"), blank=True)
+
+    class Meta:
+        verbose_name = _("giải quyết văn bản đến")
+        verbose_name_plural = _("giải quyết văn bản đến")
+
+
+class Opinion(models.Model):
+    """One line of the phiếu giải quyết văn bản đến: who wrote what, at which level, with which deadline."""
+
+    class Level(models.TextChoices):
+        LEADERSHIP = "leadership", _("Ý kiến của lãnh đạo cơ quan")
+        UNIT = "unit", _("Ý kiến của lãnh đạo đơn vị")
+        HANDLER = "handler", _("Ý kiến đề xuất của người giải quyết")
+        COOPERATING = "cooperating", _("Ý kiến của đơn vị phối hợp")
+
+    document = models.ForeignKey(IncomingDocument, on_delete=models.CASCADE, related_name="opinions")
+    level = models.CharField(_("cấp"), max_length=20, choices=Level.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người viết"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_label = models.CharField(_("người viết (tên, chức vụ)"), max_length=255)
+    unit = models.CharField(_("đơn vị"), max_length=20, blank=True)
+    text = models.TextField(_("nội dung"))
+    deadline = models.DateField(_("thời hạn"), null=True, blank=True)
+    created_at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ý kiến giải quyết")
+        verbose_name_plural = _("ý kiến giải quyết")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.author_label}"

@@ -1,13 +1,18 @@
 from django.urls import path
 
 from . import views
+from .flows import IncomingFlow
 
 app_name = "incoming"
 
 urlpatterns = [
     path("", views.document_list, name="list"),
-    path("vao-so/", views.register, name="register"),
+    path("vao-so/", views.register, {"flow_class": IncomingFlow}, name="register"),
     path("so/", views.register_book, name="register_book"),
+    path("so-theo-doi/", views.tracking_book, name="tracking_book"),
+    path("viec/<int:task_pk>/nhan/", views.take, name="take"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/tep/", views.download, name="download"),
+    path("<int:pk>/y-kien/", views.add_opinion, name="opinion"),
+    path("<int:pk>/phieu-giai-quyet/", views.slip, name="slip"),
 ]

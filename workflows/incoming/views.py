@@ -1,25 +1,37 @@
-"""Staff pages of incoming documents: the list, the clerk's registration, a document with its "ĐẾN" stamp,
-and the sổ đăng ký văn bản đến with its XLSX and PDF exports."""
+"""Staff pages of incoming documents: the list, the clerk's registration, a document with its "ĐẾN" stamp, its
+handling steps (mounted by the flow), opinions, the phiếu giải quyết, and the registers with their exports."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import generic
+from django.views.decorators.http import require_POST
+from viewflow.workflow.flow import Flow
+from viewflow.workflow.models import Task
 
 from core.reauth import require_recent_authentication
 from templates_docs.errors import DocumentError
 from templates_docs.services import convert_to_pdf, current_organisation
+from workflows.nodes import open_task
 
 from . import exports, selectors
 from .errors import IncomingError, PossibleDuplicate
-from .forms import RegisterPeriodForm, RegistrationForm, SearchForm
-from .models import IncomingDocument
+from .forms import AssignForm, CloseForm, DirectForm, OpinionForm, RegisterPeriodForm, RegistrationForm, SearchForm
+from .models import IncomingDocument, IncomingProcess, Opinion
+from .services import handling
 from .services.registration import register_incoming
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,12 +43,17 @@ def _years() -> list[int]:
 
 
 @login_required
-@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
 def document_list(request: HttpRequest) -> HttpResponse:
+    """The register's readers see every document; a unit's staff and handlers those given to them."""
+    if not (request.user.has_perm(selectors.VIEW_PERMISSION) or request.user.has_perm(selectors.HANDLE_PERMISSION)):
+        raise PermissionDenied
     form = SearchForm(request.GET or None, years=_years())
     criteria = form.cleaned_data if form.is_valid() else {}
     documents = selectors.search(
-        query=criteria.get("q", ""), year=criteria.get("year"), status=criteria.get("status", "")
+        query=criteria.get("q", ""),
+        year=criteria.get("year"),
+        status=criteria.get("status", ""),
+        within=selectors.visible_to(request.user),
     )
     today = timezone.localdate()
     rows = [(d, selectors.is_overdue(d, today=today)) for d in documents]
@@ -47,7 +64,8 @@ def document_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(selectors.REGISTER_PERMISSION, raise_exception=True)
 @require_recent_authentication
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: HttpRequest, *, flow_class: type[Flow]) -> HttpResponse:
+    """`flow_class` comes from the URL configuration: a registered document starts its handling process."""
     duplicates: list[IncomingDocument] = []
     if request.method != "POST":
         form = RegistrationForm(initial={"token": uuid.uuid4().hex, "channel": "pdf"})
@@ -60,22 +78,24 @@ def register(request: HttpRequest) -> HttpResponse:
             return redirect("incoming:detail", done[data["token"]])
         upload = data["file"]
         try:
-            document = register_incoming(
-                channel=data["channel"],
-                issuer_name=data["issuer_name"],
-                code=data["code"],
-                issued_date=data["issued_date"],
-                doc_type=data["doc_type"],
-                subject=data["subject"],
-                signer_name=data["signer_name"],
-                urgency=data["urgency"] or "",
-                deadline=data["deadline"],
-                note=data["note"],
-                file_data=upload.read() if upload else None,
-                filename=upload.name if upload else "",
-                confirm_duplicate=data["confirm_duplicate"],
-                user=request.user,
-            )
+            with transaction.atomic():
+                document = register_incoming(
+                    channel=data["channel"],
+                    issuer_name=data["issuer_name"],
+                    code=data["code"],
+                    issued_date=data["issued_date"],
+                    doc_type=data["doc_type"],
+                    subject=data["subject"],
+                    signer_name=data["signer_name"],
+                    urgency=data["urgency"] or "",
+                    deadline=data["deadline"],
+                    note=data["note"],
+                    file_data=upload.read() if upload else None,
+                    filename=upload.name if upload else "",
+                    confirm_duplicate=data["confirm_duplicate"],
+                    user=request.user,
+                )
+                flow_class.start.run(document=document)
         except PossibleDuplicate as exc:
             duplicates = exc.duplicates
             form.add_error(None, exc.message)
@@ -91,25 +111,81 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "incoming/register.html", {"form": form, "duplicates": duplicates})
 
 
+def _readable(request: HttpRequest, pk: int) -> IncomingDocument:
+    document = get_object_or_404(selectors.registered(), pk=pk)
+    if not selectors.can_view(request.user, document):
+        raise PermissionDenied
+    return document
+
+
+def _document_context(document: IncomingDocument, user) -> dict:
+    process = selectors.process_of(document)
+    task = selectors.open_task_for(document)
+    return {
+        "document": document,
+        "process": process,
+        "organisation": current_organisation(),
+        "overdue": selectors.is_overdue(document),
+        "opinions": document.opinions.select_related("author"),
+        "replies": document.replies.order_by("pk"),
+        "task": task,
+        "unit_names": selectors.unit_names(),
+        "opinion_level": selectors.opinion_level(user, document),
+    }
+
+
 @login_required
-@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    document = get_object_or_404(IncomingDocument, pk=pk)
-    return render(
-        request,
-        "incoming/detail.html",
-        {
-            "document": document,
-            "organisation": current_organisation(),
-            "overdue": selectors.is_overdue(document),
-        },
+    document = _readable(request, pk)
+    context = _document_context(document, request.user)
+    task = context["task"]
+    context["can_open_task"] = task is not None and (
+        task.owner_id == request.user.pk or task.flow_task.can_assign(request.user, task)
     )
+    context["opinion_form"] = OpinionForm() if context["opinion_level"] else None
+    context["can_reply"] = context["opinion_level"] == Opinion.Level.HANDLER and request.user.has_perm(
+        "dispatch.can_start_dispatchprocess"
+    )
+    return render(request, "incoming/detail.html", context)
 
 
 @login_required
-@permission_required(selectors.VIEW_PERMISSION, raise_exception=True)
+def slip(request: HttpRequest, pk: int) -> HttpResponse:
+    """The phiếu giải quyết văn bản đến (Phụ lục IV), printable: the three levels of opinions."""
+    document = _readable(request, pk)
+    context = _document_context(document, request.user)
+    opinions = list(context["opinions"])
+    context["levels"] = [(label, [o for o in opinions if o.level == level]) for level, label in Opinion.Level.choices]
+    return render(request, "incoming/slip.html", context)
+
+
+@login_required
+@require_POST
+def add_opinion(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _readable(request, pk)
+    form = OpinionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Chưa nhập ý kiến."))
+    else:
+        try:
+            handling.add_opinion(document=document, user=request.user, text=form.cleaned_data["text"])
+        except IncomingError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Đã ghi ý kiến."))
+    return redirect("incoming:detail", document.pk)
+
+
+@login_required
+@require_POST
+def take(request: HttpRequest, task_pk: int) -> HttpResponse:
+    task = get_object_or_404(Task, pk=task_pk, process__incomingprocess__isnull=False)
+    return open_task(request, task, queue_url=reverse("workspace:mine"))
+
+
+@login_required
 def download(request: HttpRequest, pk: int) -> FileResponse:
-    document = get_object_or_404(IncomingDocument, pk=pk)
+    document = _readable(request, pk)
     # ?ban=tim-kiem: the searchable PDF made from a scan; otherwise the file exactly as received
     stored = document.searchable_file if request.GET.get("ban") == "tim-kiem" else document.file
     if stored is None:
@@ -119,21 +195,142 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@login_required
-@permission_required(selectors.REGISTER_BOOK_PERMISSION, raise_exception=True)
-def register_book(request: HttpRequest) -> HttpResponse:
+# --- step views (mounted by the flow; viewflow has checked the task and locked the process) -----------------------
+
+
+class StepView(generic.FormView):
+    """One step of the handling. Subclasses implement `perform(form)`; a refusal keeps the task where it was."""
+
+    template_name = "incoming/step.html"
+    done_message = gettext_lazy("Đã thực hiện.")
+    submit_label = gettext_lazy("Thực hiện")
+
+    @property
+    def process(self) -> IncomingProcess:
+        return self.request.activation.process
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(_document_context(self.process.document, self.request.user))
+        context["submit_label"] = self.submit_label
+        context["step_title"] = self.request.activation.flow_task.task_title
+        return context
+
+    def perform(self, form) -> None:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.perform(form)
+        except IncomingError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        self.request.activation.execute()
+        messages.success(self.request, self.done_message)
+        return HttpResponseRedirect(reverse("incoming:detail", args=[self.process.document_id]))
+
+
+class DirectView(StepView):
+    form_class = DirectForm
+    submit_label = gettext_lazy("Chuyển giải quyết")
+    done_message = gettext_lazy("Đã cho ý kiến chỉ đạo; văn bản đã chuyển đến đơn vị chủ trì.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "units": selectors.unit_names()}
+
+    def get_initial(self):
+        document = self.process.document
+        received_on = timezone.localdate(document.received_at)
+        proposed = received_on + dt.timedelta(days=settings.VANTHU_INCOMING_DEFAULT_DAYS)
+        return {"deadline": document.deadline or max(proposed, timezone.localdate())}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        handling.direct(
+            process=self.process,
+            user=self.request.user,
+            lead_unit=data["lead_unit"],
+            cooperating_units=data["cooperating_units"],
+            deadline=data["deadline"],
+            note=data["note"],
+        )
+
+
+class AssignView(StepView):
+    form_class = AssignForm
+    submit_label = gettext_lazy("Phân công")
+    done_message = gettext_lazy("Đã phân công người giải quyết.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "members": selectors.unit_members(self.process.lead_unit)}
+
+    def get_initial(self):
+        return {"deadline": self.process.document.deadline}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        handling.assign(
+            process=self.process,
+            user=self.request.user,
+            handler=data["handler"],
+            deadline=data["deadline"],
+            note=data["note"],
+        )
+
+
+class HandleView(StepView):
+    form_class = CloseForm
+    submit_label = gettext_lazy("Kết thúc giải quyết")
+    done_message = gettext_lazy("Đã kết thúc giải quyết văn bản đến.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["opinion_form"] = OpinionForm()
+        context["can_reply"] = self.request.user.has_perm("dispatch.can_start_dispatchprocess")
+        return context
+
+    def perform(self, form) -> None:
+        handling.close(process=self.process, user=self.request.user, resolution=form.cleaned_data["resolution"])
+
+
+_BOOKS = {
+    "register": {
+        "stem": "so-van-ban-den",
+        "columns": exports.COLUMNS,
+        "row": exports.row,
+        "title": exports.title,
+        "xlsx": exports.register_xlsx,
+        "docx": exports.register_docx,
+    },
+    "tracking": {
+        "stem": "so-theo-doi-giai-quyet",
+        "columns": exports.TRACKING_COLUMNS,
+        "row": exports.tracking_row,
+        "title": exports.tracking_title,
+        "xlsx": exports.tracking_xlsx,
+        "docx": exports.tracking_docx,
+    },
+}
+
+
+def _book(request: HttpRequest, *, kind: str) -> HttpResponse:
+    """A register on the page, or `?export=xlsx|pdf`: a year, or a period of receipt."""
+    book = _BOOKS[kind]
     form = RegisterPeriodForm(request.GET or None, years=_years())
     criteria = form.cleaned_data if form.is_valid() else {}
     year = criteria.get("year")
-    entries = list(
-        selectors.register_entries(year=year, date_from=criteria.get("date_from"), date_to=criteria.get("date_to"))
+    entries = selectors.register_entries(
+        year=year, date_from=criteria.get("date_from"), date_to=criteria.get("date_to")
     )
+    if kind == "tracking":
+        entries = entries.select_related("process__handler").prefetch_related("replies")
+    entries = list(entries)
     export = request.GET.get("export")
-    stem = f"so-van-ban-den-{year or 'tat-ca'}"
+    stem = f"{book['stem']}-{year or 'tat-ca'}"
     if export == "xlsx":
-        response = HttpResponse(exports.register_xlsx(entries, year=year), content_type=XLSX)
+        response = HttpResponse(book["xlsx"](entries, year=year), content_type=XLSX)
     elif export == "pdf":
-        docx = exports.register_docx(entries, organisation=current_organisation(), year=year)
+        docx = book["docx"](entries, organisation=current_organisation(), year=year)
         try:
             response = HttpResponse(convert_to_pdf(docx), content_type="application/pdf")
         except DocumentError:
@@ -143,15 +340,26 @@ def register_book(request: HttpRequest) -> HttpResponse:
                 content_type="text/plain; charset=utf-8",
             )
     else:
-        rows = [exports.row(entry) for entry in entries]
-        query = request.GET.urlencode()
         context = {
             "form": form,
-            "rows": rows,
-            "columns": exports.COLUMNS,
-            "query": query,
-            "title": exports.title(year=year),
+            "rows": [book["row"](entry) for entry in entries],
+            "columns": book["columns"],
+            "query": request.GET.urlencode(),
+            "title": book["title"](year=year),
+            "kind": kind,
         }
         return render(request, "incoming/register_book.html", context)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{export}"'
     return response
+
+
+@login_required
+@permission_required(selectors.REGISTER_BOOK_PERMISSION, raise_exception=True)
+def register_book(request: HttpRequest) -> HttpResponse:
+    return _book(request, kind="register")
+
+
+@login_required
+@permission_required(selectors.REGISTER_BOOK_PERMISSION, raise_exception=True)
+def tracking_book(request: HttpRequest) -> HttpResponse:
+    return _book(request, kind="tracking")

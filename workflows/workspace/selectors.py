@@ -14,10 +14,12 @@ from django.contrib.auth.models import AnonymousUser
 from core.roles import Role
 from core.types import User
 from workflows.dispatch import selectors as dispatch_selectors
+from workflows.incoming import selectors as incoming_selectors
 from workflows.work import WorkItem
 
 SOURCES: list[Callable[[User | AnonymousUser], list[WorkItem]]] = [
     dispatch_selectors.work_items,
+    incoming_selectors.work_items,
 ]
 
 # Pages that act on several documents at once, each `(user) -> [{"url", "label", "count"}]` (only those with work).

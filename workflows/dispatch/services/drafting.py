@@ -16,6 +16,8 @@ from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchVersion, Stage
 from workflows.dispatch.services.documents import log_draft, render_draft_preview, staff_profile
 from workflows.dispatch.services.steps import require_step
+from workflows.incoming import selectors as incoming_selectors
+from workflows.incoming.models import IncomingDocument
 
 
 def _write_draft(process: DispatchProcess, data: DraftData, *, author: User) -> None:
@@ -42,9 +44,36 @@ def _replace_recipients(process: DispatchProcess, specs: Sequence[RecipientSpec]
     )
 
 
-def start_draft(*, process: DispatchProcess, author: User, data: DraftData) -> DispatchProcess:
-    """Fill a new process (called by the start node before viewflow saves it)."""
+def answerable(*, user: User, pk: str) -> IncomingDocument | None:
+    """The incoming document `pk` if this user handles it and it is still open (a reply can be started from it)."""
+    if not pk.isdigit():
+        return None
+    document = incoming_selectors.registered().filter(pk=int(pk)).first()
+    if document is None or incoming_selectors.opinion_level(user, document) != "handler":
+        return None
+    return document if document.status in incoming_selectors.OPEN_STATUSES else None
+
+
+def reply_initial(document: IncomingDocument) -> dict:
+    """A reply's draft starts addressed to the issuer, about the same subject, citing the document it answers."""
+    cited = f"{document.doc_type} số {document.code}" if document.code else document.doc_type or "văn bản"
+    if document.issued_date:
+        cited += f" ngày {document.issued_date.strftime('%d/%m/%Y')}"
+    return {
+        "doc_type": "cong-van",
+        "subject": f"V/v trả lời {cited} của {document.issuer_name}"[:500],
+        "addressees": document.issuer_name,
+        "body": f"Thực hiện {cited} của {document.issuer_name} về việc {document.subject}, ",
+    }
+
+
+def start_draft(
+    *, process: DispatchProcess, author: User, data: DraftData, answers: IncomingDocument | None = None
+) -> DispatchProcess:
+    """Fill a new process (called by the start node before viewflow saves it); `answers`: the incoming document
+    this dispatch replies to."""
     _write_draft(process, data, author=author)
+    process.answers = answers
     process.author = author
     process.stage = Stage.DRAFTING
     if not process.drafting_unit:
@@ -53,7 +82,10 @@ def start_draft(*, process: DispatchProcess, author: User, data: DraftData) -> D
     process.save()
     _replace_recipients(process, data.recipients)
     log_action(
-        "workflows.dispatch.created", {"subject": process.subject, "doc_type": process.doc_type}, author, obj=process
+        "workflows.dispatch.created",
+        {"subject": process.subject, "doc_type": process.doc_type, "answers": process.answers_id},
+        author,
+        obj=process,
     )
     return process
 
