@@ -193,6 +193,21 @@ class StatusMessage(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người gửi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("gói tin trạng thái")
+        verbose_name_plural = _("gói tin trạng thái")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.about_document_id} — {self.code} ({self.state})"
 
 
 class IncomingProcess(Process):
@@ -213,18 +228,6 @@ class IncomingProcess(Process):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("gói tin trạng thái")
-        verbose_name_plural = _("gói tin trạng thái")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.about_document_id} — {self.code} ({self.state})"
-
-
     handler_deadline = models.DateField(_("hạn của người giải quyết"), null=True, blank=True)
     resolution = models.TextField(_("kết quả giải quyết"), blank=True)
 

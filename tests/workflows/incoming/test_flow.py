@@ -5,6 +5,7 @@ the handler and the cooperating units; every step refused to every other role; a
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from core.roles import Role
 from tests.factories import IncomingDocumentFactory, StaffProfileFactory
 from workflows.incoming.flows import IncomingFlow
 from workflows.incoming.models import IncomingDocument, Opinion, Status
+from workflows.incoming.status import parse_status
 from workflows.workspace.selectors import work_for
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +283,47 @@ def test_a_reply_is_started_from_the_document_by_its_handler_only(client, people
     form = page.context["form"]
     assert form.initial["subject"].startswith("V/v trả lời") and "28/CT-BKHCN" in form.initial["subject"]
     assert form.initial["addressees"] == "Bộ Khoa học và Công nghệ"
+
+
+def test_the_sender_of_an_electronic_document_is_told_each_stage_and_the_registers_follow(client, people):
+    from openpyxl import load_workbook
+
+    from workflows.incoming.exports import TRACKING_COLUMNS
+
+    document = _start(
+        channel="edxml",
+        issuer_name="Bộ Khoa học và Công nghệ",
+        issuer_organ_id="000.00.00.G22",
+        code="28/CT-BKHCN",
+        sender_document_id="000.00.00.G22,2026/11/20,28/CT-BKHCN",
+    )
+    _direct(client, people, document)
+    _assign(client, people, document)
+    client.force_login(people["inspector"])
+    client.post(reverse("incoming:opinion", args=[document.pk]), {"text": "Đề xuất trả lời bằng công văn."})
+    handle = _task(document, "handle")
+    execute = IncomingFlow.handle.reverse("execute", args=[handle.process_id, handle.pk])
+    assert client.post(execute, {"resolution": "Đã trả lời."}).status_code == 302
+    sent = list(document.status_messages.order_by("pk"))
+    assert [m.code for m in sent] == ["04", "05", "06"]
+    assert all(m.to_organ_id == "000.00.00.G22" and m.about_document_id == document.sender_document_id for m in sent)
+    read_back = [parse_status(m.package.encode()) for m in sent]
+    assert [p.status for p in read_back] == ["04", "05", "06"]
+    assert {p.response_for.document_id for p in read_back} == {document.sender_document_id}
+    assert read_back[0].description.startswith("Giao Thanh tra Sở chủ trì")
+
+    client.force_login(people["head"])
+    book = client.get(reverse("incoming:tracking_book"), {"export": "xlsx"})
+    assert book.status_code == 200
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    headings = next(r for r in values if r and r[0] == "Số đến")
+    assert list(headings[: len(TRACKING_COLUMNS)]) == [c[0] for c in TRACKING_COLUMNS]
+    line = next(r for r in values if r and r[0] == document.display_number)
+    assert "28/CT-BKHCN" in line[1] and "Bộ Khoa học và Công nghệ" in line[1]
+    assert "Thanh tra Sở" in line[2] and people["inspector"].get_full_name() in line[2]
+    document.refresh_from_db()
+    assert line[3] == document.deadline.strftime("%d/%m/%Y")
+    assert line[4] == "Đã giải quyết: Đã trả lời."
+    page = client.get(reverse("incoming:tracking_book")).content.decode()
+    assert "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN" in page and "Đã giải quyết: Đã trả lời." in page

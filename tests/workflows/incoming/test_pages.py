@@ -210,3 +210,18 @@ def test_the_register_exports_a_pdf(client, clerk):
         assert heading in header, header
     assert any(line.startswith("02/03/2025 01 Bộ Thông tin và 28/CT-BTTTT 28/02/2025") for line in lines), lines
     assert any(line.startswith("10/06/2025 02") for line in lines), lines
+
+
+def test_the_tracking_register_exports_a_pdf_with_its_seven_columns(client, clerk):
+    _registered_lines()
+    _as(client, clerk)
+    response = client.get(reverse("incoming:tracking_book"), {"year": 2025, "export": "pdf"})
+    assert response["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    words = " ".join(text.split())
+    assert "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN NĂM 2025" in words
+    for heading in ("Tên loại, số, ký hiệu", "Thời hạn", "Tiến độ", "trả lời", "Ghi chú"):  # headings wrap in cells
+        assert heading in words, heading
+    assert "28/CT-BTTTT" in words and "Phòng Bưu chính" in words and "Đã vào sổ" in words, words

@@ -1,6 +1,7 @@
 """Handling a registered document (ND 30 Art. 24): the leadership's direction, the head of unit's assignment, the
 handler's proposals and closing, and the cooperating units' opinions. Each is one `Opinion` of the phiếu giải quyết
-and one audit entry; the document's status and the register's "Chuyển" columns follow.
+and one audit entry; the document's status and the register's "Chuyển" columns follow, and the sender of an
+electronic document is told (edXML status 04 directed, 05 in progress, 06 done).
 
 The flow (`flows.py`) calls these from its steps; nothing here knows about viewflow's tasks.
 """
@@ -21,6 +22,8 @@ from core.types import User
 from ..errors import IncomingError
 from ..models import IncomingDocument, IncomingProcess, Opinion, Status
 from ..selectors import opinion_level, unit_members, unit_names
+from ..status import StatusCode
+from .exchange import notify_sender
 
 __all__ = ["add_opinion", "assign", "close", "direct", "present"]
 
@@ -106,6 +109,7 @@ def direct(
             user,
             obj=document,
         )
+        notify_sender(document=document, status=StatusCode.ASSIGNED, description=text, user=user)
     return opinion
 
 
@@ -173,6 +177,7 @@ def add_opinion(*, document: IncomingDocument, user: User, text: str) -> Opinion
         if level == Opinion.Level.HANDLER and document.status == Status.ASSIGNED:
             document.status = Status.IN_PROGRESS
             document.save(update_fields=["status", "updated_at"])
+            notify_sender(document=document, status=StatusCode.IN_PROGRESS, user=user)
         log_action("workflows.incoming.opinion", {"level": level, "text": text}, user, obj=document)
     return opinion
 
@@ -200,3 +205,4 @@ def close(*, process: IncomingProcess, user: User, resolution: str) -> None:
                 text=text,
             )
         log_action("workflows.incoming.closed", {"resolution": text}, user, obj=document)
+        notify_sender(document=document, status=StatusCode.DONE, description=text, user=user)
