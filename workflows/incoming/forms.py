@@ -28,6 +28,7 @@ class RegistrationForm(forms.Form):
     note = forms.CharField(label=_("Ghi chú"), max_length=500, required=False)
     confirm_duplicate = forms.BooleanField(label=_("Tôi đã kiểm tra: vẫn vào sổ"), required=False)
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    held = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)  # a file read for the prefill
 
 
 class SearchForm(forms.Form):

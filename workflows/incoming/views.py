@@ -30,12 +30,14 @@ from workflows.nodes import open_task
 from . import exports, selectors
 from .errors import IncomingError, PossibleDuplicate
 from .forms import AssignForm, CloseForm, DirectForm, OpinionForm, RegisterPeriodForm, RegistrationForm, SearchForm
-from .models import IncomingDocument, IncomingProcess, Opinion
+from .models import Channel, IncomingDocument, IncomingProcess, Opinion
 from .services import handling
-from .services.registration import register_incoming
+from .services.prefill import prefill_from_pdf
+from .services.registration import held_upload, hold_upload, register_incoming
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TOKENS = "incoming_registration_tokens"
+_HELD, _HELD_LIMIT = "incoming_held_uploads", 10  # {sha256: filename} of PDFs read for a prefill, not yet registered
 
 
 def _years() -> list[int]:
@@ -77,6 +79,18 @@ def register(request: HttpRequest, *, flow_class: type[Flow]) -> HttpResponse:
         if data["token"] in done:  # the same form submitted again: it was registered once
             return redirect("incoming:detail", done[data["token"]])
         upload = data["file"]
+        held = request.session.get(_HELD, {})
+        file_data, filename = (upload.read(), upload.name) if upload else (None, "")
+        if file_data is None and data["held"] in held:  # the file read for the prefill, kept for this clerk
+            file_data, filename = held_upload(sha256=data["held"]), held[data["held"]]
+        wants_prefill = request.POST.get("action") == "read" or (
+            upload and data["channel"] == Channel.PDF and not (data["issuer_name"] and data["subject"])
+        )
+        if wants_prefill and file_data:
+            return _prefilled(request, form, file_data=file_data, filename=filename)
+        if wants_prefill:
+            form.add_error("file", _("Chọn tệp PDF để đọc thông tin."))
+            return render(request, "incoming/register.html", {"form": form, "duplicates": duplicates})
         try:
             with transaction.atomic():
                 document = register_incoming(
@@ -90,8 +104,8 @@ def register(request: HttpRequest, *, flow_class: type[Flow]) -> HttpResponse:
                     urgency=data["urgency"] or "",
                     deadline=data["deadline"],
                     note=data["note"],
-                    file_data=upload.read() if upload else None,
-                    filename=upload.name if upload else "",
+                    file_data=file_data,
+                    filename=filename,
                     confirm_duplicate=data["confirm_duplicate"],
                     user=request.user,
                 )
@@ -103,12 +117,35 @@ def register(request: HttpRequest, *, flow_class: type[Flow]) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             request.session[_TOKENS] = {**done, data["token"]: document.pk}
+            request.session[_HELD] = {k: v for k, v in held.items() if k != document.file_sha256}
             messages.success(
                 request,
                 _("Đã vào sổ văn bản đến số %(number)s.") % {"number": f"{document.display_number}/{document.year}"},
             )
             return redirect("incoming:detail", document.pk)
-    return render(request, "incoming/register.html", {"form": form, "duplicates": duplicates})
+    held_name = request.session.get(_HELD, {}).get(request.POST.get("held", ""), "")
+    return render(request, "incoming/register.html", {"form": form, "duplicates": duplicates, "held_name": held_name})
+
+
+def _prefilled(request: HttpRequest, form: RegistrationForm, *, file_data: bytes, filename: str) -> HttpResponse:
+    """The form again, its empty fields filled from the PDF (signature and page 1), the file kept server-side."""
+    try:
+        stored = hold_upload(data=file_data, filename=filename)
+    except IncomingError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "incoming/register.html", {"form": form, "duplicates": []})
+    prefill = prefill_from_pdf(data=file_data)
+    held = request.session.get(_HELD, {})
+    held = dict(list({**held, stored.sha256: filename}.items())[-_HELD_LIMIT:])
+    request.session[_HELD] = held
+    values = request.POST.copy()
+    for name, value in prefill.fields.items():
+        if not values.get(name):
+            values[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    values["held"] = stored.sha256
+    form = RegistrationForm(values)
+    context = {"form": form, "duplicates": [], "prefill": prefill, "held_name": filename}
+    return render(request, "incoming/register.html", context)
 
 
 def _readable(request: HttpRequest, pk: int) -> IncomingDocument:

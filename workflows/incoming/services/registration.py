@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import log_action
 from core.files import store_file
+from core.models import StoredFile
 from core.types import Actor
 from templates_docs.doctypes import URGENCY_RANK, Urgency
 from templates_docs.services import next_number
@@ -36,7 +37,7 @@ _SCAN_TYPES = {
     b"MM\x00*": "image/tiff",
 }
 
-__all__ = ["register_incoming"]
+__all__ = ["held_upload", "hold_upload", "register_incoming"]
 
 
 def _content_type(data: bytes, *, channel: str) -> str:
@@ -51,6 +52,22 @@ def _content_type(data: bytes, *, channel: str) -> str:
             detail="the scan is not a PDF, PNG, JPEG or TIFF file",
         )
     raise IncomingError(_("Tệp văn bản phải là tệp PDF."), detail="the file is not a PDF")
+
+
+def hold_upload(*, data: bytes, filename: str) -> StoredFile:
+    """Keep an uploaded PDF (content-addressed) while the clerk checks what was read from it; registering it
+    later refers to the same stored file. Refuses what is not a PDF."""
+    return store_file(
+        data, filename=filename or "van-ban-den.pdf", content_type=_content_type(data, channel=Channel.PDF)
+    )
+
+
+def held_upload(*, sha256: str) -> bytes | None:
+    stored = StoredFile.objects.filter(sha256=sha256).first()
+    if stored is None:
+        return None
+    with stored.file.open("rb") as fh:
+        return fh.read()
 
 
 def _required(value: str, *, label: str, limit: int) -> str:
