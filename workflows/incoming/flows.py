@@ -10,6 +10,7 @@ document's page while the handler's task is open; only closing completes it.
 from __future__ import annotations
 
 from django.conf import settings
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -22,6 +23,7 @@ from . import views
 from .models import IncomingProcess
 from .selectors import REGISTER_PERMISSION, unit_of
 from .services import handling
+from .signals import document_registered
 
 
 class DirectionView(RoleView):
@@ -96,3 +98,9 @@ class IncomingFlow(TaskUrlGuard, flow.Flow):
 
     def present(self, activation, *, document):
         return handling.present(process=activation.process, document=document)
+
+
+@receiver(document_registered, dispatch_uid="incoming-start-handling")
+def start_handling(sender, *, document, **kwargs) -> None:
+    """Every registered document is presented to the leadership: its process starts in the same transaction."""
+    IncomingFlow.start.run(document=document)

@@ -1,13 +1,12 @@
 from django.urls import path
 
 from . import views
-from .flows import IncomingFlow
 
 app_name = "incoming"
 
 urlpatterns = [
     path("", views.document_list, name="list"),
-    path("vao-so/", views.register, {"flow_class": IncomingFlow}, name="register"),
+    path("vao-so/", views.register, name="register"),
     path("so/", views.register_book, name="register_book"),
     path("so-theo-doi/", views.tracking_book, name="tracking_book"),
     path("viec/<int:task_pk>/nhan/", views.take, name="take"),

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
-from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Task
 
 from core.reauth import require_recent_authentication
@@ -66,8 +64,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(selectors.REGISTER_PERMISSION, raise_exception=True)
 @require_recent_authentication
-def register(request: HttpRequest, *, flow_class: type[Flow]) -> HttpResponse:
-    """`flow_class` comes from the URL configuration: a registered document starts its handling process."""
+def register(request: HttpRequest) -> HttpResponse:
     duplicates: list[IncomingDocument] = []
     if request.method != "POST":
         form = RegistrationForm(initial={"token": uuid.uuid4().hex, "channel": "pdf"})
@@ -92,24 +89,22 @@ def register(request: HttpRequest, *, flow_class: type[Flow]) -> HttpResponse:
             form.add_error("file", _("Chọn tệp PDF để đọc thông tin."))
             return render(request, "incoming/register.html", {"form": form, "duplicates": duplicates})
         try:
-            with transaction.atomic():
-                document = register_incoming(
-                    channel=data["channel"],
-                    issuer_name=data["issuer_name"],
-                    code=data["code"],
-                    issued_date=data["issued_date"],
-                    doc_type=data["doc_type"],
-                    subject=data["subject"],
-                    signer_name=data["signer_name"],
-                    urgency=data["urgency"] or "",
-                    deadline=data["deadline"],
-                    note=data["note"],
-                    file_data=file_data,
-                    filename=filename,
-                    confirm_duplicate=data["confirm_duplicate"],
-                    user=request.user,
-                )
-                flow_class.start.run(document=document)
+            document = register_incoming(
+                channel=data["channel"],
+                issuer_name=data["issuer_name"],
+                code=data["code"],
+                issued_date=data["issued_date"],
+                doc_type=data["doc_type"],
+                subject=data["subject"],
+                signer_name=data["signer_name"],
+                urgency=data["urgency"] or "",
+                deadline=data["deadline"],
+                note=data["note"],
+                file_data=file_data,
+                filename=filename,
+                confirm_duplicate=data["confirm_duplicate"],
+                user=request.user,
+            )
         except PossibleDuplicate as exc:
             duplicates = exc.duplicates
             form.add_error(None, exc.message)

@@ -77,6 +77,9 @@ def test_registering_as_the_clerk_gives_a_number_and_tells_the_sender_once(
     assert document.registered_by == people.clerk
     (message,) = document.status_messages.all()
     assert message.code == StatusCode.REGISTERED and message.state == StatusMessage.State.OFF  # no transport set
+    # registered by command as on the page: presented to the leadership, its direction waiting in their queue
+    assert document.status == "presented"
+    assert document.process.task_set.get(flow_task_type="HUMAN").flow_task.name == "direct"
 
     code, out = _run(package_file, "--as", people.clerk.username)  # the same package again
     assert code == 0 and "already-registered" in out

@@ -54,7 +54,8 @@ def test_paper_and_electronic_share_one_gap_free_series_per_year():
         (2026, 1),
     ]
     assert first.display_number == "01"
-    assert first.status == Status.REGISTERED
+    assert first.status == Status.PRESENTED  # registered, and presented to the leadership at once (test_flow)
+    assert first.process.task_set.filter(flow_task_type="HUMAN").get().flow_task.name == "direct"
     assert first.registered_by == clerk
     assert NumberCounter.objects.get(series=INCOMING_SERIES, year=2025).last_number == 3
     assert list(register_entries(year=2025)) == [first, second, third]

@@ -24,6 +24,7 @@ from templates_docs.services import next_number
 from ..errors import IncomingError, PossibleDuplicate
 from ..models import INCOMING_SERIES, Channel, IncomingDocument, Status, TextStatus
 from ..selectors import find_duplicates
+from ..signals import document_registered
 from ..status import StatusCode
 from .exchange import notify_sender
 from .ocr import check_scan, recognise_text_task
@@ -209,6 +210,7 @@ def register_incoming(
                 description=f"Đã vào sổ văn bản đến số {document.display_number}/{document.year}",
                 user=user,
             )
+        document_registered.send(sender=IncomingDocument, document=document)  # starts its handling (flows.py)
         if stored is not None:  # OCR or the text layer, in the background: seconds a page, the number is given now
             transaction.on_commit(lambda: recognise_text_task.enqueue(document.pk))
     return document
