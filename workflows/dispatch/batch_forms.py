@@ -65,4 +65,7 @@ class BatchSealForm(BatchForm):
 
 
 class BatchSignForm(BatchForm, SignForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not any(method["needs_otp"] for method in self.methods.values()):
+            del self.fields["otp"]  # none of the leader's methods asks for one: one field less on the phone

@@ -151,7 +151,7 @@ class BatchSignView(BatchView):
             task_pks=form.cleaned_data["tasks"],
             method=form.cleaned_data["method"],
             pin=form.cleaned_data["pin"],
-            otp=form.cleaned_data["otp"],
+            otp=form.cleaned_data.get("otp", ""),
         )
 
 

@@ -72,6 +72,7 @@ def test_a_leader_signs_three_documents_with_one_pin(driver, people, keys, clien
     page = client.get(SIGN_URL).content.decode()
     assert page.count('data-testid="batch-item"') == 3 and 'name="password"' not in page  # just logged in
     assert 'value="protected:user-giamdoc"' in page and 'type="password"' in page  # method and PIN, same page
+    assert 'name="otp"' not in page  # none of his methods asks for an OTP
 
     response = client.post(SIGN_URL, {"tasks": [str(t.pk) for t in sign_tasks], **PIN}, follow=True)
 
