@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 logger = logging.getLogger(__name__)
 
@@ -148,3 +150,18 @@ def has_role(user, role: Role) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return user.groups.filter(name=role.value).exists()
+
+
+def users_with_permission(permission: str | None):
+    """Active users holding "app_label.codename" through a group or directly (who may take a queued task)."""
+    if not permission:
+        return get_user_model().objects.none()
+    app_label, codename = permission.split(".", 1)
+    perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    if perm is None:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__permissions=perm) | Q(user_permissions=perm), is_active=True)
+        .distinct()
+    )

@@ -35,6 +35,7 @@ TASK_LABELS = {
     "issue_campaign_pledges_task": gettext_lazy("Phát hành bản cam kết của chiến dịch"),
     "send_due_reminders_task": gettext_lazy("Nhắc doanh nghiệp ký cam kết"),
     "remind_overdue_task": gettext_lazy("Nhắc việc quá hạn"),
+    "remind_overdue_incoming_task": gettext_lazy("Đôn đốc văn bản đến quá hạn"),
     "verify_audit_chain": gettext_lazy("Kiểm tra nhật ký"),
 }
 

@@ -190,6 +190,14 @@ def open_task_for(document: IncomingDocument) -> Task | None:
     return open_tasks().filter(process=process).first()
 
 
+def step_deadline(task: Task) -> dt.date | None:
+    """The deadline of an open step: the handler's for the handling, else the document's."""
+    process = task.process.coerced
+    if task.flow_task.name == "handle" and process.handler_deadline:
+        return process.handler_deadline
+    return process.document.deadline
+
+
 def _deadline_at(day: dt.date | None) -> dt.datetime | None:
     if day is None:
         return None
@@ -208,7 +216,7 @@ def work_items(user: User | AnonymousUser) -> list[WorkItem]:
             continue
         process = task.process.coerced
         document = process.document
-        deadline = process.handler_deadline if task.flow_task.name == "handle" else document.deadline
+        deadline = step_deadline(task)
         items.append(
             WorkItem(
                 kind=_("Văn bản đến"),

@@ -327,3 +327,37 @@ def test_the_sender_of_an_electronic_document_is_told_each_stage_and_the_registe
     assert line[4] == "Đã giải quyết: Đã trả lời."
     page = client.get(reverse("incoming:tracking_book")).content.decode()
     assert "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN" in page and "Đã giải quyết: Đã trả lời." in page
+
+
+def test_overdue_documents_are_chased_once_per_step_the_most_urgent_first(client, people, mailoutbox):
+    from workflows.incoming.services.reminders import remind_overdue
+
+    today = timezone.localdate()
+    ordinary = _start(subject="Về việc báo cáo quý", received_at=timezone.now() - dt.timedelta(days=20))
+    urgent = _start(
+        subject="Về việc phòng chống bão",
+        urgency="hoa-toc",
+        urgency_rank=3,
+        received_at=timezone.now() - dt.timedelta(days=20),
+    )
+    on_time = _start(subject="Về việc chưa đến hạn")
+    for document, deadline in ((ordinary, today - dt.timedelta(days=2)), (urgent, today - dt.timedelta(days=1))):
+        IncomingDocument.objects.filter(pk=document.pk).update(deadline=deadline)
+    IncomingDocument.objects.filter(pk=on_time.pk).update(deadline=today)
+
+    assert remind_overdue() == 2
+    assert [m.subject for m in mailoutbox] == [
+        "[vanthu] [Hỏa tốc] Văn bản đến quá hạn: Về việc phòng chống bão",
+        "[vanthu] Văn bản đến quá hạn: Về việc báo cáo quý",
+    ]
+    assert mailoutbox[0].to == [people["director"].email]  # the direction waits in the leadership's queue
+    assert remind_overdue() == 0  # once per step
+
+    # the handling is chased by the handler's own deadline, and only the handler is told
+    _direct(client, people, ordinary, deadline=today.isoformat())
+    _assign(client, people, ordinary, deadline=today.isoformat())
+    sent_before = len(mailoutbox)
+    assert remind_overdue(today=today + dt.timedelta(days=1)) == 2  # the handling, and the one now due
+    to_handler = [m for m in mailoutbox[sent_before:] if m.to == [people["inspector"].email]]
+    assert len(to_handler) == 1 and "quá hạn giải quyết văn bản đến" in to_handler[0].body
+    assert "Về việc báo cáo quý" in to_handler[0].body

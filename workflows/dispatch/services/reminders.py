@@ -6,16 +6,14 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.mail import send_mail
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from core.audit import log_action
+from core.roles import users_with_permission
 from workflows.dispatch.selectors import open_dispatch_tasks, task_deadline
 
 
@@ -27,7 +25,7 @@ def remind_overdue(*, now: datetime.datetime | None = None) -> int:
         deadline = task_deadline(overdue)
         if deadline is None or deadline > now or overdue.data.get("reminded_at"):
             continue
-        users: Iterable = [overdue.owner] if overdue.owner_id else _queue_users(overdue.owner_permission)
+        users: Iterable = [overdue.owner] if overdue.owner_id else users_with_permission(overdue.owner_permission)
         emails = sorted({u.email for u in users if u and u.email})
         process = overdue.process.coerced
         if emails:
@@ -59,14 +57,3 @@ def remind_overdue(*, now: datetime.datetime | None = None) -> int:
 def remind_overdue_task() -> int:
     """Flag and remind every dispatch task past its deadline (once per task). Returns how many were reminded."""
     return remind_overdue()
-
-
-def _queue_users(permission: str | None):
-    User = get_user_model()
-    if not permission:
-        return []
-    app_label, codename = permission.split(".", 1)
-    perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-    if perm is None:
-        return []
-    return User.objects.filter(Q(groups__permissions=perm) | Q(user_permissions=perm), is_active=True).distinct()
