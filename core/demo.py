@@ -28,6 +28,7 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("chuyenvien", "Thu", "Lê Thị", Role.STAFF, "Chuyên viên", "TTr"),
+    DemoAccount("chuyenvienbc", "Lan", "Đỗ Thị", Role.STAFF, "Chuyên viên", "BCVT"),
     DemoAccount("truongphong", "Nam", "Trần Văn", Role.HEAD_OF_UNIT, "Chánh Thanh tra", "TTr"),
     DemoAccount("giamdoc", "Huy", "Nguyễn Quang", Role.LEADERSHIP, "GIÁM ĐỐC", "BGĐ"),
     DemoAccount("phogiamdoc", "Minh", "Hoàng Văn", Role.LEADERSHIP, "PHÓ GIÁM ĐỐC", "BGĐ"),

@@ -433,3 +433,5 @@ VANTHU_DEMO_LOADERS += ["workflows.pledges.demo.load"]
 # --- demo loaders that need every other app's demo data: keep last ----------------------------
 # (the dispatch demo sends the Lạng Sơn dispatch to the carrier the pledges demo links to `doanhnghiep`)
 VANTHU_DEMO_LOADERS += ["workflows.dispatch.demo.load"]
+# (the incoming demo links the dispatch demo's Lạng Sơn công văn to the Chỉ thị it answers)
+VANTHU_DEMO_LOADERS += ["workflows.incoming.demo.load"]
