@@ -95,3 +95,18 @@ class CloseForm(forms.Form):
 
 class OpinionForm(forms.Form):
     text = forms.CharField(label=_("Ý kiến"), max_length=4000, widget=forms.Textarea({"rows": 3}))
+
+
+class RecallDecisionForm(forms.Form):
+    ACCEPT, REFUSE = "accept", "refuse"
+    decision = forms.ChoiceField(
+        label=_("Quyết định"),
+        widget=forms.RadioSelect,
+        choices=[
+            (ACCEPT, _("Đồng ý thu hồi (mã 15): văn bản rút khỏi danh sách và sổ")),
+            (REFUSE, _("Từ chối thu hồi (mã 16): văn bản tiếp tục được giải quyết")),
+        ],
+    )
+    note = forms.CharField(
+        label=_("Ý kiến gửi bên gửi"), max_length=1000, required=False, widget=forms.Textarea({"rows": 2})
+    )

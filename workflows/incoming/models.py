@@ -263,3 +263,50 @@ class Opinion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.author_label}"
+
+
+class RecallRequest(models.Model):
+    """The sender asks for a document back (edXML BussinessDocType revoke, or status 13) and what became of it.
+
+    Accepted (status 15): the document is withdrawn (status RECALLED: out of the lists and the register; the row,
+    its file and this record stay as evidence). Refused (16): the document stays. `document` is empty when the
+    package named no document of ours (refused at once).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ văn thư quyết định")
+        ACCEPTED = "accepted", _("Đồng ý thu hồi")
+        REFUSED = "refused", _("Từ chối thu hồi")
+
+    document = models.ForeignKey(
+        IncomingDocument,
+        verbose_name=_("văn bản đến"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="recall_requests",
+    )
+    sender_organ_id = models.CharField(_("mã định danh bên gửi"), max_length=64)
+    sender_document_id = models.CharField(_("mã văn bản của bên gửi"), max_length=255)
+    reason = models.CharField(_("lý do thu hồi"), max_length=1000, blank=True)
+    package = models.TextField(_("gói tin đề nghị thu hồi"))
+    state = models.CharField(_("tình trạng"), max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người quyết định"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("thời điểm quyết định"), null=True, blank=True)
+    decision_note = models.CharField(_("ý kiến"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đề nghị thu hồi văn bản đến")
+        verbose_name_plural = _("đề nghị thu hồi văn bản đến")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.sender_document_id} ({self.state})"

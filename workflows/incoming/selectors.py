@@ -19,7 +19,7 @@ from core.types import User
 from templates_docs.services import current_organisation
 from workflows.work import WorkItem
 
-from .models import OPEN_STATUSES, IncomingDocument, IncomingProcess, Opinion
+from .models import OPEN_STATUSES, IncomingDocument, IncomingProcess, Opinion, Status
 
 VIEW_PERMISSION = "incoming.view_incomingdocument"
 REGISTER_PERMISSION = "incoming.add_incomingdocument"
@@ -27,7 +27,8 @@ REGISTER_BOOK_PERMISSION = "incoming.view_incoming_register"
 
 
 def registered() -> QuerySet[IncomingDocument]:
-    return IncomingDocument.objects.filter(number__isnull=False)
+    """Registered and not withdrawn: a recalled document leaves the lists, the register and the duplicate check."""
+    return IncomingDocument.objects.filter(number__isnull=False).exclude(status=Status.RECALLED)
 
 
 def find_duplicates(*, issuer_name: str, issuer_organ_id: str, code: str, sha256: str) -> list[IncomingDocument]:

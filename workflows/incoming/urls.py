@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import recall_views, views
 
 app_name = "incoming"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/tep/", views.download, name="download"),
     path("<int:pk>/y-kien/", views.add_opinion, name="opinion"),
     path("<int:pk>/phieu-giai-quyet/", views.slip, name="slip"),
+    path("<int:pk>/thu-hoi/<int:recall_pk>/", recall_views.recall, name="recall"),
 ]

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from tests.signing_support import sample_pdf
 from workflows.incoming.exchange import FolderTransport, HttpTransport
+from workflows.incoming.flows import IncomingFlow
 from workflows.incoming.models import Channel, IncomingDocument, StatusMessage
 from workflows.incoming.status import StatusCode, parse_status
 
@@ -75,6 +76,7 @@ def test_registering_as_the_clerk_gives_a_number_and_tells_the_sender_once(
     assert document.code == issued.number and document.subject == issued.subject
     assert document.validation["indication"] == "TOTAL_PASSED" and document.package is not None
     assert document.registered_by == people.clerk
+    assert document.process.flow_class is IncomingFlow  # its handling process started with it
     (message,) = document.status_messages.all()
     assert message.code == StatusCode.REGISTERED and message.state == StatusMessage.State.OFF  # no transport set
     # registered by command as on the page: presented to the leadership, its direction waiting in their queue
@@ -159,7 +161,7 @@ def test_polling_the_folder_registers_refuses_and_answers_each_package_once(
         out = _poll(people.clerk)
     assert out.count(": accepted as 01/") == 1 and out.count(": refused") == 1 and out.count(": unreadable") == 1
     assert "3 package(s)." in out
-    assert IncomingDocument.objects.count() == 1
+    assert IncomingDocument.objects.get().process.flow_class is IncomingFlow
     assert FolderTransport(organ_id=RECEIVER).received() == []
     assert len(list((exchange_folder / RECEIVER / "inbox" / "done").iterdir())) == 1
     assert len(list((exchange_folder / RECEIVER / "inbox" / "failed").iterdir())) == 2

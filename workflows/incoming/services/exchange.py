@@ -52,17 +52,28 @@ def notify_sender(
     )
 
 
-def refuse_package(*, package: Package, reason: str, user: Actor = None) -> StatusMessage | None:
-    """Status 02 with `reason` to the sender of a package refused on arrival; None if it names no document."""
-    if not package.document_id or not package.sender.organ_id:
+def refuse_package(
+    *,
+    package: Package,
+    reason: str,
+    user: Actor = None,
+    status: StatusCode | str = StatusCode.REFUSED,
+    document_id: str = "",
+    document: IncomingDocument | None = None,
+) -> StatusMessage | None:
+    """Answer a package that did not become (or change) a document: status 02 with `reason` by default, or 16 to a
+    recall that names nothing of ours. About `document_id` (default: the package's DocumentId); None if none."""
+    document_id = document_id or package.document_id
+    if not document_id or not package.sender.organ_id:
         return None
+    code = StatusCode(status)
     data = build_status(
-        status=StatusCode.REFUSED,
+        status=code,
         response_for=ResponseFor(
             organ_id=package.sender.organ_id,
             code=package.number,
             promulgation_date=package.promulgation_date,
-            document_id=package.document_id,
+            document_id=document_id,
         ),
         to=Organ(organ_id=package.sender.organ_id, name=package.sender.name),
         description=reason,
@@ -70,12 +81,12 @@ def refuse_package(*, package: Package, reason: str, user: Actor = None) -> Stat
     )
     return _record(
         package=data,
-        code=StatusCode.REFUSED,
+        code=code,
         description=reason,
         user=user,
-        document=None,
+        document=document,
         to=package.sender.organ_id,
-        about=package.document_id,
+        about=document_id,
     )
 
 

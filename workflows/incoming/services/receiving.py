@@ -22,11 +22,12 @@ from templates_docs.doctypes import URGENCY_RANK, Urgency
 
 from ..errors import IncomingError, PossibleDuplicate
 from ..exchange import Transport, TransportError, get_transport
-from ..models import Channel, IncomingDocument
+from ..models import Channel, IncomingDocument, RecallRequest
 from ..packages import Assessment, BusinessType, PackageError, UnreadablePackage, assess_package, read_package
 from ..selectors import find_duplicates
-from ..status import parse_status
+from ..status import StatusCode, parse_status
 from .exchange import refuse_package, resend_failed
+from .recall import receive_recall
 from .registration import register_incoming
 
 __all__ = ["Outcome", "Received", "inspect_package", "poll", "receive_package", "register_package"]
@@ -41,7 +42,7 @@ class Outcome(enum.StrEnum):
     REFUSED = "refused"
     UNREADABLE = "unreadable"
     STATUS = "status"  # a status package about a document we sent: recorded
-    NOT_HANDLED = "not-handled"  # a recall, update or replacement: for the clerk
+    RECALL = "recall"  # the sender recalls a document: accepted at once, or waiting for the clerk
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Received:
     assessment: Assessment | None = None
     document: IncomingDocument | None = None
     reason: PackageError | IncomingError | None = None
+    recall: RecallRequest | None = None
 
 
 def inspect_package(data: bytes, *, organ_id: str | None = None) -> Assessment:
@@ -79,7 +81,6 @@ def register_package(
         raise assessment.refusal
     package = assessment.package
     pdf = next(c.attachment for c in assessment.checks if c.report is not None)
-    today = timezone.localdate()
     note = ""
     if confirm_duplicate:
         duplicates = find_duplicates(
@@ -92,6 +93,19 @@ def register_package(
             note = _("Có thể trùng với văn bản đến số %(items)s.") % {
                 "items": ", ".join(f"{d.display_number}/{d.year}" for d in duplicates)
             }
+    return _register(
+        package=package,
+        pdf=pdf,
+        data=data,
+        assessment=assessment,
+        user=user,
+        note=note,
+        confirm_duplicate=confirm_duplicate,
+    )
+
+
+def _register(*, package, pdf, data, assessment, user, note, confirm_duplicate) -> IncomingDocument:
+    today = timezone.localdate()
     return register_incoming(
         channel=Channel.EDXML,
         issuer_name=package.sender.name or package.sender.organ_id,
@@ -130,6 +144,8 @@ def receive_package(
             status = parse_status(data)
         except UnreadablePackage as exc:
             return Received(Outcome.UNREADABLE, assessment=assessment, reason=exc)
+        if status.status is StatusCode.RECALL:
+            return _recall(assessment, data, user)
         log_action(
             "workflows.incoming.status_received",
             {
@@ -141,8 +157,17 @@ def receive_package(
             user,
         )
         return Received(Outcome.STATUS, assessment=assessment)
-    if package.business_type is not BusinessType.NEW and assessment.accepted:
-        return Received(Outcome.NOT_HANDLED, assessment=assessment)
+    if package.business_type is BusinessType.REVOKE and assessment.accepted:
+        return _recall(assessment, data, user)
+    if package.business_type in (BusinessType.UPDATE, BusinessType.REPLACE) and assessment.addressed:
+        reason = UnsupportedChange(
+            _("Chưa tiếp nhận được văn bản cập nhật hoặc thay thế qua trục; đề nghị gửi văn bản mới."),
+            detail=f"BussinessDocType {package.business_type.name.lower()} is not handled",
+        )
+        if answer_refusal:
+            refuse_package(package=package, reason=reason.message, user=user, status=StatusCode.RECALL_REFUSED)
+        _log_refusal(assessment, reason, user)
+        return Received(Outcome.REFUSED, assessment=assessment, reason=reason)
     if not assessment.accepted:
         if answer_refusal:
             refuse_package(package=package, reason=assessment.refusal.message, user=user)
@@ -161,6 +186,15 @@ def receive_package(
         _log_refusal(assessment, exc, user)
         return Received(Outcome.REFUSED, assessment=assessment, reason=exc)
     return Received(Outcome.ACCEPTED, assessment=assessment, document=document)
+
+
+class UnsupportedChange(PackageError):
+    """An update or replacement of a document: answered 16, the sender sends a new document instead."""
+
+
+def _recall(assessment: Assessment, data: bytes, user: Actor) -> Received:
+    recall = receive_recall(package=assessment.package, data=data, user=user)
+    return Received(Outcome.RECALL, assessment=assessment, document=recall.document, recall=recall)
 
 
 def _log_refusal(assessment: Assessment, reason: PackageError | IncomingError, user: Actor) -> None:
@@ -203,9 +237,6 @@ def poll(*, user: Actor, transport: Transport | None = None) -> list[Polled]:
             continue
         # unattended: a possible duplicate (another DocumentId) is registered with a note for the clerk
         received = receive_package(data=data, user=user, confirm_duplicate=True)
-        if received.outcome is Outcome.NOT_HANDLED:
-            results.append(Polled(waiting.id, received))
-            continue
         ok = received.outcome not in (Outcome.UNREADABLE, Outcome.REFUSED)
         try:
             transport.acknowledge(waiting.id, ok=ok)

@@ -133,7 +133,9 @@ class Command(BaseCommand):
         }.get(received.outcome, received.outcome.value)
         if received.reason is not None:
             result |= {"reason": received.reason.message, "detail": received.reason.detail}
-        if received.document is not None:
+        if received.recall is not None:
+            result["recall"] = {"state": received.recall.state, "note": received.recall.decision_note}
+        elif received.document is not None:
             result["registered"] = {
                 "id": received.document.pk,
                 "number": f"{received.document.display_number}/{received.document.year}",
@@ -150,6 +152,7 @@ class Command(BaseCommand):
             "registered": EXIT_ACCEPTED,
             "already-registered": EXIT_ACCEPTED,
             "status": EXIT_ACCEPTED,
+            "recall": EXIT_ACCEPTED,
             "unreadable": EXIT_UNREADABLE,
         }.get(result["result"], EXIT_REFUSED)
         if code:
@@ -183,6 +186,8 @@ class Command(BaseCommand):
             rows.append(("Registered as", result["already_registered"]))
         if result.get("registered"):
             rows.append(("Registered as", result["registered"]["number"]))
+        if result.get("recall"):
+            rows.append(("Recall", f"{result['recall']['state']} {result['recall']['note']}".strip()))
         for label, value in rows:
             write(f"{label + ':':<15} {value}")
         write(f"Attachments:    {len(result['attachments'])}")
