@@ -183,7 +183,7 @@ def batch_links(user: User | AnonymousUser) -> list[dict]:
     counts = batch_counts(user)
     labels = {"sign": _("Ký số hàng loạt"), "number": _("Cấp số hàng loạt"), "seal": _("Đóng dấu hàng loạt")}
     return [
-        {"url": reverse(_BATCH_URLS[node]), "label": labels[node], "count": counts[node]}
+        {"url": reverse(_BATCH_URLS[node]), "label": labels[node], "count": counts[node], "step": node}
         for node in BATCH_STEPS
         if counts[node]
     ]

@@ -65,6 +65,7 @@ class StepView(generic.FormView):
         context.update(document_context(self.process))
         context["submit_label"] = self.submit_label
         context["step_template"] = f"dispatch/steps/{self.request.activation.flow_task.name}.html"
+        context["batch_links"] = selectors.batch_links(self.request.user)  # "do them all at once", and the nav
         return context
 
     def perform(self, form) -> None:

@@ -22,7 +22,7 @@ from tests.signing_support import HUY
 from workflows.dispatch.models import DispatchRevision, Stage
 from workflows.dispatch.services import batch
 
-from .conftest import _today, open_task
+from .conftest import _today, execute_url, open_task
 from .test_reauth import STALE, age_proof
 
 SIGN_URL, NUMBER_URL, SEAL_URL = (reverse(f"dispatch:batch_{n}") for n in ("sign", "number", "seal"))
@@ -69,6 +69,8 @@ def test_a_leader_signs_three_documents_with_one_pin(driver, people, keys, clien
 
     page = client.get(reverse("workspace:mine")).content.decode()
     assert SIGN_URL in page and "Ký số hàng loạt (3)" in page  # linked from Việc của tôi and the nav
+    single = client.get(execute_url(sign_tasks[0])).content.decode()  # the one-document page points to the batch
+    assert f'href="{SIGN_URL}"' in single and "Có 3 văn bản đang chờ bước này: làm tất cả cùng lúc" in single
     page = client.get(SIGN_URL).content.decode()
     assert page.count('data-testid="batch-item"') == 3 and 'name="password"' not in page  # just logged in
     assert 'value="protected:user-giamdoc"' in page and 'type="password"' in page  # method and PIN, same page
