@@ -11,6 +11,7 @@ urlpatterns = [
     path("hop-thu/<int:recipient_pk>/", views.inbox_item, name="inbox_item"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/ban/<int:revision_pk>/", views.download_revision, name="revision"),
+    path("<int:pk>/ban/<int:revision_pk>/trang-<int:page>.png", views.revision_page, name="revision_page"),
     path("<int:pk>/phu-luc/<int:attachment_pk>/", views.download_attachment, name="attachment"),
     path("<int:pk>/edxml/<int:recipient_pk>/", views.edxml_package, name="edxml"),
     path("<int:pk>/ky-hai-buoc/", views.external_sign, name="external_sign"),

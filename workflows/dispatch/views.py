@@ -32,7 +32,7 @@ from . import edxml, selectors, trail
 from .errors import DispatchError
 from .forms import ConfirmForm, DecisionForm, DraftForm, ExternalFinishForm, ExternalPrepareForm, NumberForm, SignForm
 from .models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchRevision, ExternalSignature
-from .services import decisions, delivery, documents, drafting, issuing
+from .services import changes, decisions, delivery, documents, drafting, issuing
 
 # --- step views (inside viewflow) -------------------------------------------------------------------------------
 
@@ -46,6 +46,11 @@ def document_context(process: DispatchProcess) -> dict:
         "attachments": process.attachments.select_related("file"),
         "recipients": process.recipients.select_related("carrier"),
     }
+
+
+def preview_context(revision: DispatchRevision | None) -> dict:
+    """What dispatch/_preview.html needs to show a revision as page images."""
+    return {"preview": revision, "preview_pages": documents.page_numbers(revision) if revision else []}
 
 
 class StepView(generic.FormView):
@@ -124,6 +129,10 @@ class StartDraftView(generic.FormView):
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         activation.execute()
+        try:
+            documents.render_draft_preview(process=process, user=self.request.user)  # the preview beside the form
+        except DispatchError as exc:
+            messages.error(self.request, _("Chưa có bản xem trước: %(reason)s") % {"reason": exc.message})
         messages.success(self.request, _("Đã tạo dự thảo. Bạn có thể tiếp tục sửa, xem bản PDF và trình duyệt."))
         draft_task = process.task_set.filter(status=STATUS.ASSIGNED).first()
         if draft_task is not None:
@@ -161,35 +170,55 @@ class DraftView(StepView):
         action = self.request.POST.get("action", "save")
         process, user = self.process, self.request.user
         here = self.request.get_full_path()
+        data = form.draft_data()
         try:
-            drafting.save_draft(process=process, user=user, data=form.draft_data())
+            changed = drafting.draft_changes(process=process, data=data)
+            drafting.save_draft(process=process, user=user, data=data)
             _save_attachment(form, process, user)
         except DispatchError as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         try:
-            if action == "preview":
-                documents.render_draft_preview(process=process, user=user)
-                messages.success(self.request, _("Đã lưu và tạo bản PDF dự thảo."))
-                return HttpResponseRedirect(here)
             if action == "submit":
                 drafting.submit_draft(process=process, user=user)
                 self.request.activation.execute()
                 messages.success(self.request, _("Đã trình dự thảo lên trưởng phòng."))
                 return HttpResponseRedirect(self.get_success_url())
+            # Every save refreshes the preview beside the form, when there is something new to print.
+            if action == "preview" or changed or not drafting.preview_is_current(process):
+                documents.render_draft_preview(process=process, user=user)
         except DispatchError as exc:
             messages.error(self.request, _("Đã lưu dự thảo, nhưng: %(reason)s") % {"reason": exc.message})
             return HttpResponseRedirect(here)
-        messages.success(self.request, _("Đã lưu dự thảo."))
+        messages.success(self.request, _("Đã lưu dự thảo và cập nhật bản xem trước."))
         return HttpResponseRedirect(here)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(preview_context(self.process.latest_revision(DispatchRevision.Kind.DRAFT)))
+        return context
 
 
 class DecisionView(StepView):
-    """A step that approves the draft or returns it to its author, with a comment."""
+    """A step that approves the draft or returns it to its author, with a comment: the document as page images,
+    what changed since the version returned, the comment and the two decisions on one page."""
 
+    template_name = "dispatch/decide.html"
     form_class = DecisionForm
     submit_label = _("Ghi ý kiến")
     approved_message: str = ""  # lazy: translated when the step is done
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        process = self.process
+        submitted = process.versions.select_related("draft__pdf").order_by("-number", "-pk").first()
+        revision = (
+            submitted.draft if submitted and submitted.draft else process.latest_revision(DispatchRevision.Kind.DRAFT)
+        )
+        context.update(preview_context(revision))
+        context["comparison"] = changes.since_returned(process)
+        context["step_title"] = self.request.activation.flow_task.task_title
+        return context
 
     def decide(self, **kwargs):
         raise NotImplementedError
@@ -347,23 +376,43 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dispatch/detail.html", context)
 
 
-@login_required
-def download_revision(request: HttpRequest, pk: int, revision_pk: int) -> HttpResponse:
+def _readable_revision(request: HttpRequest, pk: int, revision_pk: int) -> tuple[DispatchProcess, DispatchRevision]:
     """Any revision for staff readers; a recipient gets only the issued (sealed) revision of what was sent to it."""
     process = get_object_or_404(DispatchProcess, pk=pk)
-    revision = get_object_or_404(DispatchRevision, pk=revision_pk, process=process)
+    revision = get_object_or_404(DispatchRevision.objects.select_related("pdf"), pk=revision_pk, process=process)
     if not selectors.is_staff_reader(request.user):
         if (
             revision.kind != DispatchRevision.Kind.SEALED
             or not selectors.inbox_for(request.user).filter(process=process).exists()
         ):
             raise PermissionDenied
+    return process, revision
+
+
+@login_required
+def download_revision(request: HttpRequest, pk: int, revision_pk: int) -> HttpResponse:
+    process, revision = _readable_revision(request, pk, revision_pk)
     want_docx = request.GET.get("format") == "docx"
     stored = revision.docx if want_docx else revision.pdf
     if stored is None:
         raise Http404
     delivery.record_download(process=process, revision=stored, user=request.user)
     return stored_file_response(stored, filename=stored.filename or f"{process.pk}-{revision.pk}")
+
+
+@login_required
+def revision_page(request: HttpRequest, pk: int, revision_pk: int, page: int) -> HttpResponse:
+    """A page of a revision as an image (the preview beside the form and on the step pages): who may download the
+    revision may see its pages, nobody else."""
+    _process, revision = _readable_revision(request, pk, revision_pk)
+    try:
+        image = documents.revision_page_image(revision=revision, page=page)
+    except DispatchError:
+        raise Http404 from None
+    response = HttpResponse(image, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"  # a revision never changes
+    return response
 
 
 @login_required

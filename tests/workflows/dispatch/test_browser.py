@@ -47,8 +47,10 @@ def _do_my_task(page, subject: str) -> None:
     page.wait_for_url("**/execute/")
 
 
-def _submit_step(page) -> None:
-    page.locator("form.dispatch-step-form button[type=submit]").click()
+def _submit_step(page, button: str = "") -> None:
+    """Press the step's button (the only one, or the one named: approve and return are two buttons)."""
+    buttons = page.locator("form.dispatch-step-form button[type=submit]")
+    (buttons.filter(has_text=button).first if button else buttons).click()
     page.wait_for_load_state()
     errors = page.locator(".messages .error, .errorlist").all_inner_texts()
     assert not errors, errors
@@ -73,7 +75,8 @@ def test_one_dispatch_through_every_step(login, people, keys, drafting_units, li
     page.check("#id_is_public")
     page.get_by_role("button", name="Tạo dự thảo").click()
     page.wait_for_url("**/draft/*/execute/")
-    page.get_by_role("button", name="Lưu và xem bản PDF dự thảo").click()
+    page.fill("#id_body", "Sở đề nghị các doanh nghiệp kiểm soát chặt bưu gửi dịp cao điểm./.")
+    page.get_by_role("button", name="Lưu", exact=True).click()
     page.wait_for_selector("a.download-revision[data-kind=draft]")
     page.get_by_role("button", name="Trình trưởng phòng").click()
     page.wait_for_url("**/van-ban-di/*/")
@@ -83,9 +86,8 @@ def test_one_dispatch_through_every_step(login, people, keys, drafting_units, li
     # 2. the head returns it with a comment; 3. the author revises and resubmits
     page = login(people.head)
     _do_my_task(page, subject)
-    page.get_by_label("Trả lại để sửa", exact=True).check()
     page.fill("#id_comment", "Ghi rõ thời hạn báo cáo.")
-    _submit_step(page)
+    _submit_step(page, "Trả lại để sửa")
     page = login(people.author)
     _do_my_task(page, subject)
     assert "Ghi rõ thời hạn báo cáo." in page.locator(".returned-comment").inner_text()
@@ -96,12 +98,11 @@ def test_one_dispatch_through_every_step(login, people, keys, drafting_units, li
     # 4. the head approves; 5. the leader approves
     page = login(people.head)
     _do_my_task(page, subject)
-    page.get_by_label("Đồng ý", exact=True).check()
-    _submit_step(page)
+    assert "Những gì đã sửa từ phiên bản 1 bị trả lại" in page.locator("[data-testid=changes]").inner_text()
+    _submit_step(page, "Đồng ý")
     leader = login(people.leader)
     _do_my_task(leader, subject)
-    leader.get_by_label("Đồng ý", exact=True).check()
-    _submit_step(leader)
+    _submit_step(leader, "Đồng ý")
 
     # 6. the clerk numbers; 7. the leader signs; 8. the clerk seals and sends
     clerk = login(people.clerk)

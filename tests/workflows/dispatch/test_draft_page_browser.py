@@ -7,7 +7,9 @@ import pytest
 
 from tests.workflows.workspace.test_browser import VIEWPORTS, _log_in, _problems
 from workflows.dispatch.flows import DispatchFlow
-from workflows.dispatch.models import DispatchProcess
+from workflows.dispatch.models import DispatchProcess, Stage
+
+from .conftest import execute_url, open_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -61,4 +63,47 @@ def test_recipients_are_picked_by_filtering_and_selecting_what_is_shown(browser,
     process = DispatchProcess.objects.get(subject="V/v chọn nơi nhận")
     assert [r.name for r in process.recipients.filter(kind="carrier")] == ["Viettel Post Lạng Sơn"]
     assert page.locator("#id_carriers input[type=checkbox]:checked").count() == 1  # the saved choice shown again
+
+    # the document as page images: under the form on a phone, beside it on a desktop
+    image = page.locator("[data-testid=doc-preview] img").first
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    form, preview = page.locator("form.dispatch-draft-form").bounding_box(), image.bounding_box()
+    assert preview["y"] > form["y"] + form["height"] - 1
+    page.set_viewport_size(VIEWPORTS[0])
+    form, preview = page.locator("form.dispatch-draft-form").bounding_box(), image.bounding_box()
+    assert preview["x"] >= form["x"] + form["width"] and preview["y"] < form["y"] + 200
+    problems = []
+    for viewport in VIEWPORTS:
+        page.set_viewport_size(viewport)
+        problems += [f"{viewport['width']} px {p}" for p in _problems(page, page.url)]
+    assert problems == [], "\n".join(problems)
+    context.close()
+
+
+def test_the_head_reads_the_changes_and_returns_in_one_action(browser, live_server, people, drafting_units, driver):
+    process = driver.start()
+    driver.submit(process)
+    driver.decide(people.head, process, "review", "return", "Ghi rõ thời hạn báo cáo.")
+    driver.submit(process, body="Sở đề nghị các doanh nghiệp báo cáo trước ngày 15/01/2026./.")
+    driver.as_(people.head).take(process, "review")
+    url = live_server.url + execute_url(open_task(process, "review"))
+
+    context, page = _log_in(browser, live_server, people.head)
+    problems = []
+    for viewport in VIEWPORTS:
+        page.set_viewport_size(viewport)
+        problems += [f"{viewport['width']} px {p}" for p in _problems(page, url)]
+    assert problems == [], "\n".join(problems)
+    changes = page.locator("[data-testid=changes]")
+    assert "15/01/2026" in changes.locator("ins").all_inner_texts()[-1]
+    image = page.locator("[data-testid=doc-preview] img").first
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+    page.get_by_role("button", name="Trả lại để sửa").click()  # no comment yet: refused, in words
+    assert "hãy ghi rõ ý kiến" in page.locator(".errorlist, .draft-errors").first.inner_text()
+    page.fill("#id_comment", "Thêm căn cứ Chỉ thị 28.")
+    page.get_by_role("button", name="Trả lại để sửa").click()
+    page.wait_for_url(f"**/van-ban-di/{process.pk}/")
+    process.refresh_from_db()
+    assert process.stage == Stage.RETURNED and process.comments.last().text == "Thêm căn cứ Chỉ thị 28."
     context.close()

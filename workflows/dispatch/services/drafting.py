@@ -13,7 +13,14 @@ from core.types import User
 from core.uploads import UploadRefused, filename_for, identify_document
 from workflows.dispatch.drafts import DraftData, RecipientSpec
 from workflows.dispatch.errors import DispatchError
-from workflows.dispatch.models import DispatchAttachment, DispatchProcess, DispatchRecipient, DispatchVersion, Stage
+from workflows.dispatch.models import (
+    DispatchAttachment,
+    DispatchProcess,
+    DispatchRecipient,
+    DispatchRevision,
+    DispatchVersion,
+    Stage,
+)
 from workflows.dispatch.services.documents import log_draft, render_draft_preview, staff_profile
 from workflows.dispatch.services.steps import require_step
 from workflows.incoming import selectors as incoming_selectors
@@ -88,6 +95,17 @@ def start_draft(
         obj=process,
     )
     return process
+
+
+def draft_changes(*, process: DispatchProcess, data: DraftData) -> bool:
+    """Whether saving `data` would change what the process holds (and so what its draft PDF prints)."""
+    return DraftData.of(process).normalised().snapshot() != data.normalised().snapshot()
+
+
+def preview_is_current(process: DispatchProcess) -> bool:
+    """Whether the latest draft PDF is of the current version ."""
+    latest = process.latest_revision(DispatchRevision.Kind.DRAFT)
+    return latest is not None and latest.version == process.version
 
 
 def save_draft(*, process: DispatchProcess, user: User, data: DraftData) -> DispatchProcess:
