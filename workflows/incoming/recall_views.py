@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from core.reauth import require_recent_authentication
+
 from . import selectors
 from .errors import IncomingError
 from .forms import RecallDecisionForm
@@ -17,6 +19,7 @@ from .services.recall import decide_recall
 
 @login_required
 @permission_required(selectors.REGISTER_PERMISSION, raise_exception=True)
+@require_recent_authentication  # withdrawing a registered document, like registering one
 def recall(request: HttpRequest, pk: int, recall_pk: int) -> HttpResponse:
     recall = get_object_or_404(RecallRequest.objects.select_related("document"), pk=recall_pk, document_id=pk)
     form = RecallDecisionForm(request.POST or None)
