@@ -384,6 +384,8 @@ VANTHU_EDXML_HTTP_TIMEOUT = env.float("VANTHU_EDXML_HTTP_TIMEOUT", default=30.0)
 VANTHU_OCR_MIN_DPI = env.int("VANTHU_OCR_MIN_DPI", default=200)
 VANTHU_OCR_MAX_PAGES = env.int("VANTHU_OCR_MAX_PAGES", default=100)
 VANTHU_OCR_PAGE_TIMEOUT = env.float("VANTHU_OCR_PAGE_TIMEOUT", default=180.0)
+# the clerk's "read from the file" on a scan recognises page 1 while the page waits: at most this long
+VANTHU_OCR_PREFILL_TIMEOUT = env.float("VANTHU_OCR_PREFILL_TIMEOUT", default=30.0)
 # incoming handling: whether the clerk may route a document directly, without the leadership's direction (ND 30
 # Art. 24 leaves it to the agency's rules), and the deadline the direction form proposes (days after receipt)
 VANTHU_INCOMING_CLERK_DIRECTS = env.bool("VANTHU_INCOMING_CLERK_DIRECTS", default=False)

@@ -30,7 +30,7 @@ from .errors import IncomingError, PossibleDuplicate
 from .forms import AssignForm, CloseForm, DirectForm, OpinionForm, RegisterPeriodForm, RegistrationForm, SearchForm
 from .models import Channel, IncomingDocument, IncomingProcess, Opinion
 from .services import handling
-from .services.prefill import prefill_from_pdf
+from .services.prefill import prefill_upload
 from .services.registration import held_upload, hold_upload, register_incoming
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,9 +84,9 @@ def register(request: HttpRequest) -> HttpResponse:
             upload and data["channel"] == Channel.PDF and not (data["issuer_name"] and data["subject"])
         )
         if wants_prefill and file_data:
-            return _prefilled(request, form, file_data=file_data, filename=filename)
+            return _prefilled(request, form, file_data=file_data, filename=filename, channel=data["channel"])
         if wants_prefill:
-            form.add_error("file", _("Chọn tệp PDF để đọc thông tin."))
+            form.add_error("file", _("Chọn tệp (PDF hoặc bản quét) để đọc thông tin."))
             return render(request, "incoming/register.html", {"form": form, "duplicates": duplicates})
         try:
             document = register_incoming(
@@ -122,14 +122,17 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(request, "incoming/register.html", {"form": form, "duplicates": duplicates, "held_name": held_name})
 
 
-def _prefilled(request: HttpRequest, form: RegistrationForm, *, file_data: bytes, filename: str) -> HttpResponse:
-    """The form again, its empty fields filled from the PDF (signature and page 1), the file kept server-side."""
+def _prefilled(
+    request: HttpRequest, form: RegistrationForm, *, file_data: bytes, filename: str, channel: str
+) -> HttpResponse:
+    """The form again, its empty fields filled from the file (signature and page 1, or page 1 of a scan
+    recognised now), the file kept server-side."""
     try:
-        stored = hold_upload(data=file_data, filename=filename)
+        stored = hold_upload(data=file_data, filename=filename, channel=channel)
+        prefill = prefill_upload(data=file_data, content_type=stored.content_type, channel=channel)
     except IncomingError as exc:
         form.add_error(None, exc.message)
         return render(request, "incoming/register.html", {"form": form, "duplicates": []})
-    prefill = prefill_from_pdf(data=file_data)
     held = request.session.get(_HELD, {})
     held = dict(list({**held, stored.sha256: filename}.items())[-_HELD_LIMIT:])
     request.session[_HELD] = held

@@ -32,7 +32,7 @@ def test_the_clerk_reads_a_signed_pdf_and_registers_a_scan_on_a_phone(
     assert _problems(page, register) == []
 
     page.set_input_files("#id_file", str(pdf))
-    page.get_by_role("button", name="Đọc thông tin từ tệp PDF").click()
+    page.get_by_role("button", name="Đọc thông tin từ tệp").click()
     page.wait_for_selector("#prefill-title")
     assert page.input_value("#id_code") == "28/CT-BTTTT"
     assert page.input_value("#id_issuer_name") == "Bộ Thông tin và Truyền thông"

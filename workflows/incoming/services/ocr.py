@@ -189,9 +189,12 @@ def extract_text(data: bytes) -> str:
     return result.stdout.decode("utf-8", errors="replace").replace("\f", "\n").strip()
 
 
-def make_searchable(*, data: bytes, content_type: str) -> Recognition:
+def make_searchable(
+    *, data: bytes, content_type: str, first_page_only: bool = False, page_timeout: float | None = None
+) -> Recognition:
     """OCR a scan (PDF or image) into a searchable PDF/A with Vietnamese text; pages that already have text are
-    kept as they are. A signed PDF is only read (`pdf` None). Raises IncomingError when the scan is refused."""
+    kept as they are. A signed PDF is only read (`pdf` None). Raises IncomingError when the scan is refused.
+    `first_page_only` recognises page 1 alone (the prefill); a page past `page_timeout` is left without text."""
     started = time.monotonic()
     check = check_scan(data=data, content_type=content_type)
     if check.signed:
@@ -215,7 +218,8 @@ def make_searchable(*, data: bytes, content_type: str) -> Recognition:
                 jobs=1,
                 use_threads=True,
                 progress_bar=False,
-                tesseract_timeout=settings.VANTHU_OCR_PAGE_TIMEOUT,
+                tesseract_timeout=page_timeout or settings.VANTHU_OCR_PAGE_TIMEOUT,
+                pages="1" if first_page_only else None,
             )
         except ocrmypdf.exceptions.ExitCodeException as exc:
             raise IncomingError(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from defusedxml import ElementTree
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.text import fold
@@ -24,7 +25,20 @@ from signing.explain import signature_reason, verdict_label
 from signing.validation import ValidationReport
 from templates_docs.doctypes import Urgency
 
-__all__ = ["Prefill", "Signer", "agency_name", "prefill_from_pdf", "read_first_page", "type_from_code"]
+from ..errors import IncomingError
+from ..models import Channel
+from .ocr import IMAGE_TYPES, is_signed_pdf, make_searchable
+
+__all__ = [
+    "Prefill",
+    "Signer",
+    "agency_name",
+    "prefill_from_pdf",
+    "prefill_from_scan",
+    "prefill_upload",
+    "read_first_page",
+    "type_from_code",
+]
 
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _TIMEOUT = 30
@@ -94,6 +108,7 @@ _AGENCY_HEADS = (
     "cong ty ",
     "tap doan ",
 )
+_SUBJECT_ENDS = ("kinh gui", "can cu", "noi nhan")  # folded: the cells that follow a subject
 _PLACE_WORDS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn")
 
 
@@ -120,8 +135,21 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _blocks(data: bytes) -> tuple[float, list[tuple[float, float, float, list[str]]]]:
-    """Page 1's text blocks (x0, y0, x1, lines), top to bottom, and the page width; empty for a page without text."""
+@dataclass(frozen=True)
+class _Block:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    lines: list[str]
+
+    @property
+    def line_height(self) -> float:
+        return (self.y1 - self.y0) / len(self.lines)
+
+
+def _blocks(data: bytes) -> tuple[float, list[_Block]]:
+    """Page 1's text blocks, top to bottom, and the page width; none for a page without text."""
     result = subprocess.run(
         ["pdftotext", "-f", "1", "-l", "1", "-bbox-layout", "-", "-"],
         input=data,
@@ -143,11 +171,22 @@ def _blocks(data: bytes) -> tuple[float, list[tuple[float, float, float, list[st
             if text := " ".join(w for w in words if w):
                 lines.append(text)
         if lines:
-            blocks.append(
-                (float(block.get("xMin", 0)), float(block.get("yMin", 0)), float(block.get("xMax", 0)), lines)
-            )
-    blocks.sort(key=lambda b: (round(b[1]), b[0]))
+            box = [float(block.get(k, 0)) for k in ("xMin", "yMin", "xMax", "yMax")]
+            blocks.append(_Block(*box, lines=lines))
+    blocks.sort(key=lambda b: (round(b.y0), b.x0))
     return float(page.get("width", 0)), blocks
+
+
+def _paragraph(first: _Block, following: list[_Block], *, lines: list[str]) -> str:
+    """`lines` and the lines of the blocks right under `first` (an OCR text layer makes a block of each line):
+    a block belongs while the gap above it is under half a line and it is not the start of the next cell."""
+    above, taken = first, list(lines)
+    for block in following:
+        if block.y0 - above.y1 > 0.5 * above.line_height or fold(block.lines[0]).startswith(_SUBJECT_ENDS):
+            break
+        taken += block.lines
+        above = block
+    return " ".join(" ".join(taken).split())
 
 
 def type_from_code(code: str) -> str:
@@ -218,7 +257,7 @@ def read_first_page(data: bytes) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if not blocks:
         return found
-    texts = [" ".join(lines) for _x0, _y0, _x1, lines in blocks]
+    texts = [" ".join(b.lines) for b in blocks]
     code_at = next((i for i, t in enumerate(texts) if _CODE.search(t)), None)
     if code_at is not None:
         match = _CODE.search(texts[code_at])
@@ -235,12 +274,12 @@ def read_first_page(data: bytes) -> dict[str, Any]:
             break
 
     # the header's left column above the number: the parent agency's line(s), then the agency's
-    top = blocks[code_at][1] if code_at is not None else blocks[0][1] + 60
+    top = blocks[code_at].y0 if code_at is not None else blocks[0].y0 + 60
     header = [
         line
-        for x0, y0, x1, lines in blocks
-        if y0 < top and (not width or x1 <= width * 0.55)
-        for line in lines
+        for block in blocks
+        if block.y0 < top and (not width or block.x1 <= width * 0.55)
+        for line in block.lines
         if line == line.upper() and not _is_motto(line) and not _CODE.search(line)
     ]
     if header:
@@ -254,19 +293,24 @@ def read_first_page(data: bytes) -> dict[str, Any]:
 
     # below the number: an urgency mark, the heading with the subject under it, or a công văn's "V/v ..."
     after = blocks[code_at + 1 :] if code_at is not None else blocks
-    for index, (_x0, _y0, _x1, lines) in enumerate(after[:8]):
-        first = fold(lines[0]).strip()
+    for index, block in enumerate(after[:8]):
+        first = fold(block.lines[0]).strip()
         if first in _URGENCY and "urgency" not in found:
             found["urgency"] = _URGENCY[first]
         elif first in _HEADINGS:
             found["doc_type"] = _HEADINGS[first]
-            rest = lines[1:] or (after[index + 1][3] if index + 1 < len(after) else [])
-            if rest:
-                found["subject"] = " ".join(" ".join(rest).split())
+            if len(block.lines) > 1:
+                subject = _paragraph(block, after[index + 1 :], lines=block.lines[1:])
+            elif index + 1 < len(after):
+                subject = _paragraph(after[index + 1], after[index + 2 :], lines=after[index + 1].lines)
+            else:
+                subject = ""
+            if subject:
+                found["subject"] = subject
             break
         elif first.startswith("v/v"):
             found["doc_type"] = "Công văn"
-            found["subject"] = " ".join(" ".join(lines).split())
+            found["subject"] = _paragraph(block, after[index + 1 :], lines=block.lines)
             break
     if "doc_type" not in found and found.get("code") and (named := type_from_code(found["code"])):
         found["doc_type"] = named
@@ -331,3 +375,33 @@ def prefill_from_pdf(*, data: bytes, validate=None) -> Prefill:
     if not page:
         prefill.warnings.append(_("Không đọc được chữ ở trang 1 (có thể là bản quét): nhập thông tin bằng tay."))
     return prefill
+
+
+def prefill_from_scan(*, data: bytes, content_type: str) -> Prefill:
+    """Suggestions from a paper scan: page 1 recognised now (OCRmyPDF, Vietnamese; at most
+    `VANTHU_OCR_PREFILL_TIMEOUT` seconds) and read like a PDF's page 1. Raises IncomingError for a scan that is
+    refused (resolution, pages, unreadable)."""
+    recognised = make_searchable(
+        data=data,
+        content_type=content_type,
+        first_page_only=True,
+        page_timeout=settings.VANTHU_OCR_PREFILL_TIMEOUT,
+    )
+    page = read_first_page(recognised.pdf) if recognised.pdf else {}
+    page.pop("code_notation", None)
+    prefill = Prefill(fields=page)
+    if page:
+        prefill.warnings.append(_("Thông tin được đọc bằng nhận dạng chữ (OCR) từ bản quét: kiểm tra kỹ từng ô."))
+    else:
+        prefill.warnings.append(_("Không đọc được chữ ở trang 1 của bản quét: nhập thông tin bằng tay."))
+    return prefill
+
+
+def prefill_upload(*, data: bytes, content_type: str, channel: str) -> Prefill:
+    """The prefill for what the clerk uploaded: a signed or electronic PDF from its signatures and text layer, a
+    paper scan (an image, or an unsigned PDF received on paper) by recognising its page 1."""
+    if content_type in IMAGE_TYPES or (channel == Channel.PAPER and not is_signed_pdf(data)):
+        return prefill_from_scan(data=data, content_type=content_type)
+    if content_type != "application/pdf":
+        raise IncomingError(_("Tệp văn bản phải là tệp PDF."), detail="prefill of a non-PDF file")
+    return prefill_from_pdf(data=data)

@@ -55,12 +55,12 @@ def _content_type(data: bytes, *, channel: str) -> str:
     raise IncomingError(_("Tệp văn bản phải là tệp PDF."), detail="the file is not a PDF")
 
 
-def hold_upload(*, data: bytes, filename: str) -> StoredFile:
-    """Keep an uploaded PDF (content-addressed) while the clerk checks what was read from it; registering it
-    later refers to the same stored file. Refuses what is not a PDF."""
-    return store_file(
-        data, filename=filename or "van-ban-den.pdf", content_type=_content_type(data, channel=Channel.PDF)
-    )
+def hold_upload(*, data: bytes, filename: str, channel: str = Channel.PDF) -> StoredFile:
+    """Keep an uploaded file (content-addressed) while the clerk checks what was read from it; registering it
+    later refers to the same stored file. Refuses what the channel does not take (a PDF; a paper scan: PDF or
+    image)."""
+    content_type = _content_type(data, channel=channel)
+    return store_file(data, filename=filename or "van-ban-den.pdf", content_type=content_type)
 
 
 def held_upload(*, sha256: str) -> bytes | None:
