@@ -45,6 +45,8 @@ def document_context(process: DispatchProcess) -> dict:
         "comments": process.comments.select_related("author"),
         "attachments": process.attachments.select_related("file"),
         "recipients": process.recipients.select_related("carrier"),
+        # the draft PDFs that were submitted (the others are saves in between): marked in the revisions list
+        "submitted_drafts": set(process.versions.exclude(draft=None).values_list("draft_id", flat=True)),
     }
 
 

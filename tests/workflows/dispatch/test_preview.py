@@ -61,3 +61,15 @@ def test_a_save_renders_a_new_preview_only_when_something_changed(driver, people
     driver.do(people.author, process, "draft", {**draft_payload(people, subject="V/v một trích yếu khác")})
     assert drafts.count() == 2
     assert process.latest_revision(DispatchRevision.Kind.DRAFT).pdf.sha256 != drafts.first().pdf.sha256
+
+
+def test_the_revisions_list_marks_the_draft_that_was_submitted(driver, people):
+    process = driver.start()
+    driver.do(people.author, process, "draft", {**draft_payload(people, subject="V/v sửa trước khi trình")})
+    driver.submit(process, subject="V/v trích yếu đã trình")
+    submitted = process.versions.get().draft
+    page = driver.client.get(reverse("dispatch:detail", args=[process.pk])).content.decode()
+    rows = [row for row in page.split("<tr>") if "download-revision" in row]
+    assert len(rows) == 3  # created, saved with a change, submitted
+    marked = [row for row in rows if "bản đã trình" in row]
+    assert len(marked) == 1 and f"/ban/{submitted.pk}/" in marked[0]

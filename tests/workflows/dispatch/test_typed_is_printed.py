@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from docx import Document
 
+from workflows.dispatch.flows import DispatchFlow
 from workflows.dispatch.models import DispatchRevision
 
 from .conftest import draft_payload, execute_url, open_task
@@ -138,3 +139,14 @@ def test_the_form_marks_cancu_for_the_types_that_print_it(driver, people):
     page = driver.client.get(execute_url(open_task(process, "draft"))).content.decode()
     assert 'id="field-legal_bases" data-doc-types="ke-hoach quyet-dinh to-trinh"' in page
     assert 'id="field-body" data-doc-types' not in page
+
+
+@pytest.mark.parametrize("doc_type", ["cong-van", "chi-thi", "thong-bao", "bao-cao"])
+def test_every_type_without_cancu_refuses_one_typed(driver, people, doc_type):
+    driver.as_(people.author)
+    response = driver.client.post(
+        DispatchFlow.start.reverse("execute"),
+        draft_payload(people, doc_type=doc_type, legal_bases="Căn cứ Luật Bưu chính"),
+    )
+    assert response.status_code == 200
+    assert "không có phần căn cứ" in response.content.decode()
