@@ -9,7 +9,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.workflows.dispatch.conftest import driver, issued, keys, people  # noqa: F401  (the dispatch fixtures)
+from tests.workflows.dispatch.conftest import (  # noqa: F401  (the dispatch fixtures)
+    drafting_units,
+    driver,
+    issued,
+    keys,
+    people,
+)
 from workflows.dispatch.models import DispatchRecipient
 
 SENDER = "000.00.00.H41"  # VANTHU_EDXML_ORGAN_ID of the test settings: the dispatch's From
