@@ -229,3 +229,22 @@ def _sign(pdf: bytes) -> bytes:
     from signing.services import sign_pdf
 
     return sign_pdf(pdf, key_id="user-giamdoc", level="B-B", appearance="signature")
+
+
+def test_the_command_recognises_failed_documents_again(settings):
+    from django.core.management import CommandError, call_command
+
+    document = _register_scan(scan_bytes(300, "PNG"), "scan.png")
+    settings.VANTHU_OCR_MIN_DPI = 400
+    recognise_text(document_id=document.pk)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 document"):
+        call_command("recognise_incoming_text", "--failed", stdout=out)
+    assert "failed" in out.getvalue()
+    settings.VANTHU_OCR_MIN_DPI = 200
+    out = io.StringIO()
+    call_command("recognise_incoming_text", "--failed", stdout=out)
+    document.refresh_from_db()
+    assert document.text_status == TextStatus.RECOGNISED and "ocr," in out.getvalue()
+    with pytest.raises(CommandError, match="no incoming document"):
+        call_command("recognise_incoming_text", "999999")
