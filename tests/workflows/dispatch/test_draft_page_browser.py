@@ -107,3 +107,27 @@ def test_the_head_reads_the_changes_and_returns_in_one_action(browser, live_serv
     process.refresh_from_db()
     assert process.stage == Stage.RETURNED and process.comments.last().text == "Thêm căn cứ Chỉ thị 28."
     context.close()
+
+
+def test_without_script_every_field_shows_and_recipients_are_plain_checkboxes(browser, live_server, people, driver):
+    """Progressive enhancement: with JavaScript off the page is still whole — Căn cứ shown (and refused for a
+    công văn by the server), the recipients' checkboxes usable, no search tools left without a script behind them."""
+    process = driver.start()
+    driver.client.logout()
+    context = browser.new_context(locale="vi-VN", java_script_enabled=False)
+    context.add_cookies([{"name": "sessionid", "value": _session_for(driver, people.author), "url": live_server.url}])
+    page = context.new_page()
+    page.goto(live_server.url + execute_url(open_task(process, "draft")))
+    assert page.locator("#field-legal_bases").is_visible()
+    assert not page.locator("[data-picker-tools]").first.is_visible()
+    page.check(f"input[name=carriers][value='{people.other_carrier.pk}']")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.wait_for_load_state()
+    names = set(process.recipients.filter(kind="carrier").values_list("name", flat=True))
+    assert names == {people.carrier.name, people.other_carrier.name}
+    context.close()
+
+
+def _session_for(driver, user) -> str:
+    driver.client.force_login(user)
+    return driver.client.cookies["sessionid"].value
