@@ -8,12 +8,13 @@ UI word."""
 from __future__ import annotations
 
 import io
+import re
 import time
 
 import openpyxl
 import pytest
 
-from tests.workflows.workspace.test_browser import _log_in, _problems
+from tests.workflows.workspace.test_browser import AXE, ENGLISH, _log_in, _problems
 from workflows.incoming.demo import signed_directive
 from workflows.incoming.exports import COLUMNS, TRACKING_COLUMNS
 from workflows.incoming.models import IncomingDocument, Opinion, Status
@@ -48,6 +49,23 @@ class Counter:
     def upload(self, locator, files) -> None:
         locator.set_input_files(files)
         self.count += 1
+
+
+def _problems_here(page) -> list[str]:
+    """`_problems` of the page as it is (the answer to a POST, which a new GET would not show)."""
+    found = []
+    width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    if width[0] > width[1]:
+        found.append(f"{page.url} (after POST): overflows horizontally ({width[0]} px in {width[1]} px)")
+    page.evaluate(AXE)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    for violation in results["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            found.append(f"{page.url} (after POST): axe {violation['impact']} {violation['id']} {targets}")
+    text = page.inner_text("body")
+    found += [f"{page.url} (after POST): English word {w!r} visible" for w in ENGLISH if re.search(rf"\b{w}\b", text)]
+    return found
 
 
 def _open_from_my_work(page, counter: Counter, live_server, subject: str) -> None:
@@ -89,6 +107,7 @@ def test_the_demo_chain_through_every_role(browser, live_server, people, draftin
     register.click(clerk.get_by_role("button", name="Vào sổ", exact=True))
     clerk.locator("#prefill-title").wait_for()
     assert clerk.get_by_label("Số, ký hiệu").input_value() == "28/CT-BTTTT"
+    problems.extend(_problems_here(clerk))
     register.click(clerk.get_by_role("button", name="Vào sổ", exact=True))
     clerk.wait_for_url("**/van-ban-den/*/")
     counts["văn thư vào sổ"] = register.count
