@@ -176,6 +176,21 @@ def test_an_unsigned_pdf_is_read_with_a_warning(client, make_user):
     assert not IncomingDocument.objects.exists()
 
 
+@pytest.mark.parametrize("data", [b"%PDF-1.7\n garbage", sample_pdf(1)[:400]])
+def test_a_broken_pdf_is_read_into_warnings_not_a_500(client, make_user, data):
+    from core.roles import Role
+
+    client.force_login(make_user(Role.CLERK))
+    token = client.get(REGISTER).context["form"].initial["token"]
+    upload = io.BytesIO(data)
+    upload.name = "hong.pdf"
+    response = client.post(REGISTER, {"token": token, "channel": "pdf", "file": upload, "action": "read"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Không đọc được chữ ở trang 1" in page
+    assert "Tệp PDF hỏng hoặc bị cắt cụt" in page or "Tệp PDF không đọc được" in page  # the validator's reason
+
+
 def test_reading_without_a_file_says_so(client, make_user):
     from core.roles import Role
 

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.text import fold
-from signing.explain import signature_reason, verdict_label
-from signing.validation import ValidationReport
+from signing.explain import report_reason, signature_reason, verdict_label
+from signing.validation import Indication, ValidationReport
 from templates_docs.doctypes import Urgency
 
 from ..errors import IncomingError
@@ -252,8 +252,12 @@ def _is_motto(text: str) -> bool:
 
 
 def read_first_page(data: bytes) -> dict[str, Any]:
-    """What page 1 of the PDF says: issuer_name, code, issued_date, doc_type, subject, urgency (only those found)."""
-    width, blocks = _blocks(data)
+    """What page 1 of the PDF says: issuer_name, code, issued_date, doc_type, subject, urgency (only those found).
+    A PDF poppler cannot read in time, or whose layout it cannot give, says nothing."""
+    try:
+        width, blocks = _blocks(data)
+    except (subprocess.TimeoutExpired, ElementTree.ParseError, OSError):
+        return {}
     found: dict[str, Any] = {}
     if not blocks:
         return found
@@ -347,10 +351,7 @@ def prefill_from_pdf(*, data: bytes, validate=None) -> Prefill:
         from signing.services import validate_pdf as validate
     report = validate(data)
     prefill = Prefill(indication=report.indication, validation=report.to_dict(), signers=_signers(report))
-    try:
-        page = read_first_page(data)
-    except (subprocess.TimeoutExpired, ElementTree.ParseError, OSError):
-        page = {}
+    page = read_first_page(data)
     page.pop("code_notation", None)
     prefill.fields.update(page)
     people = [s for s in prefill.signers if not s.is_seal]
@@ -359,7 +360,9 @@ def prefill_from_pdf(*, data: bytes, validate=None) -> Prefill:
         prefill.fields["signer_name"] = people[0].name
     if "issuer_name" not in prefill.fields and (seals or people):
         prefill.fields["issuer_name"] = agency_name((seals or people)[0].organisation)
-    if not report.signatures:
+    if report.indication == Indication.UNREADABLE:
+        prefill.warnings.append(report_reason(report))
+    elif not report.signatures:
         prefill.warnings.append(_("Tệp không có chữ ký số."))
     elif not report.passed:
         prefill.warnings.append(
