@@ -110,3 +110,13 @@ class RecallDecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Ý kiến gửi bên gửi"), max_length=1000, required=False, widget=forms.Textarea({"rows": 2})
     )
+
+
+class ExtensionRequestForm(forms.Form):
+    until = forms.DateField(label=_("Đề nghị gia hạn đến"), widget=_DATE)
+    reason = forms.CharField(label=_("Lý do"), max_length=1000, widget=forms.Textarea({"rows": 2}))
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Đồng ý")), ("refuse", _("Không đồng ý"))])
+    note = forms.CharField(label=_("Ý kiến"), required=False, max_length=1000)

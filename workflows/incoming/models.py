@@ -230,6 +230,9 @@ class IncomingProcess(Process):
     )
     handler_deadline = models.DateField(_("hạn của người giải quyết"), null=True, blank=True)
     resolution = models.TextField(_("kết quả giải quyết"), blank=True)
+    # the handler's pending request for more time (cleared when the head of unit or the leadership decides)
+    extension_until = models.DateField(_("đề nghị gia hạn đến"), null=True, blank=True)
+    extension_reason = models.CharField(_("lý do đề nghị gia hạn"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("giải quyết văn bản đến")

@@ -151,6 +151,18 @@ def opinion_level(user: User | AnonymousUser, document: IncomingDocument) -> str
     return None
 
 
+def may_decide_extension(user: User | AnonymousUser, process: IncomingProcess) -> str | None:
+    """At which level this user decides the handler's request for more time: the leadership, or a head of the unit
+    in charge; None for anyone else (and for the handler themself)."""
+    if not user.is_authenticated or process.handler_id == user.pk:
+        return None
+    if user.has_perm(DIRECT_PERMISSION):
+        return Opinion.Level.LEADERSHIP
+    if user.has_perm(ASSIGN_PERMISSION) and unit_of(user) == process.lead_unit:
+        return Opinion.Level.UNIT
+    return None
+
+
 def can_view(user: User | AnonymousUser, document: IncomingDocument) -> bool:
     """Readers of the register see every document; the units and the handler it was given to see it too."""
     if not user.is_authenticated:
@@ -231,6 +243,26 @@ def work_items(user: User | AnonymousUser) -> list[WorkItem]:
                 created=task.created,
                 assigned_to_me=task.owner_id == user.pk,
                 open_url=reverse("incoming:take", args=[task.pk]),
+                detail_url=reverse("incoming:detail", args=[document.pk]),
+            )
+        )
+    for process in IncomingProcess.objects.filter(extension_until__isnull=False).select_related("document"):
+        if may_decide_extension(user, process) is None:
+            continue
+        document = process.document
+        items.append(
+            WorkItem(
+                kind=_("Văn bản đến"),
+                reference=str(document),
+                title=document.subject,
+                step=_("Xem xét đề nghị gia hạn đến %(date)s") % {"date": process.extension_until.strftime("%d/%m/%Y")},
+                deadline=_deadline_at(process.handler_deadline or document.deadline),
+                overdue=bool(process.handler_deadline and process.handler_deadline < today),
+                urgency=document.get_urgency_display() if document.urgency else "",
+                urgency_rank=document.urgency_rank,
+                created=document.updated_at,
+                assigned_to_me=True,
+                open_url=reverse("incoming:open", args=[document.pk]),
                 detail_url=reverse("incoming:detail", args=[document.pk]),
             )
         )

@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:pk>/y-kien/", views.add_opinion, name="opinion"),
     path("<int:pk>/phieu-giai-quyet/", views.slip, name="slip"),
     path("<int:pk>/thu-hoi/<int:recall_pk>/", recall_views.recall, name="recall"),
+    path("<int:pk>/gia-han/", views.request_extension, name="extension"),
+    path("<int:pk>/gia-han/quyet-dinh/", views.decide_extension, name="extension_decision"),
+    path("<int:pk>/mo/", views.open_document, name="open"),
 ]

@@ -27,8 +27,18 @@ from workflows.nodes import open_task
 
 from . import exports, selectors
 from .errors import IncomingError, PossibleDuplicate
-from .forms import AssignForm, CloseForm, DirectForm, OpinionForm, RegisterPeriodForm, RegistrationForm, SearchForm
-from .models import Channel, IncomingDocument, IncomingProcess, Opinion
+from .forms import (
+    AssignForm,
+    CloseForm,
+    DirectForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    OpinionForm,
+    RegisterPeriodForm,
+    RegistrationForm,
+    SearchForm,
+)
+from .models import Channel, IncomingDocument, IncomingProcess, Opinion, Status
 from .services import handling
 from .services.prefill import prefill_upload
 from .services.registration import held_upload, hold_upload, register_incoming
@@ -166,6 +176,10 @@ def _document_context(document: IncomingDocument, user) -> dict:
         "task": task,
         "unit_names": selectors.unit_names(),
         "opinion_level": selectors.opinion_level(user, document),
+        "extension_level": selectors.may_decide_extension(user, process) if process else None,
+        "may_request_extension": process is not None
+        and process.handler_id == getattr(user, "pk", None)
+        and document.status in (Status.ASSIGNED, Status.IN_PROGRESS),
     }
 
 
@@ -209,6 +223,53 @@ def add_opinion(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Đã ghi ý kiến."))
     return redirect("incoming:detail", document.pk)
+
+
+@login_required
+@require_POST
+def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _readable(request, pk)
+    process = selectors.process_of(document)
+    form = ExtensionRequestForm(request.POST)
+    if process is None or not form.is_valid():
+        messages.error(request, _("Hãy nhập hạn đề nghị và lý do."))
+        return redirect("incoming:detail", document.pk)
+    try:
+        handling.request_extension(
+            process=process, user=request.user, until=form.cleaned_data["until"], reason=form.cleaned_data["reason"]
+        )
+    except IncomingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã gửi đề nghị gia hạn."))
+    return redirect("incoming:detail", document.pk)
+
+
+@login_required
+@require_POST
+def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _readable(request, pk)
+    process = selectors.process_of(document)
+    form = ExtensionDecisionForm(request.POST)
+    if process is None or not form.is_valid():
+        messages.error(request, _("Hãy chọn đồng ý hay không đồng ý gia hạn."))
+        return redirect("incoming:detail", document.pk)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        handling.decide_extension(process=process, user=request.user, approve=approve, note=form.cleaned_data["note"])
+    except IncomingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã đồng ý gia hạn.") if approve else _("Đã không đồng ý gia hạn."))
+    return redirect("incoming:detail", document.pk)
+
+
+@login_required
+@require_POST
+def open_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """A work-list row that is not a task (a request for more time to decide): its document's page."""
+    document = _readable(request, pk)
+    return HttpResponseRedirect(reverse("incoming:detail", args=[document.pk]) + "#gia-han")
 
 
 @login_required

@@ -361,3 +361,62 @@ def test_overdue_documents_are_chased_once_per_step_the_most_urgent_first(client
     to_handler = [m for m in mailoutbox[sent_before:] if m.to == [people["inspector"].email]]
     assert len(to_handler) == 1 and "quá hạn giải quyết văn bản đến" in to_handler[0].body
     assert "Về việc báo cáo quý" in to_handler[0].body
+
+
+def test_the_handler_asks_for_more_time_and_the_head_or_the_leadership_decides(client, people):
+    document = _start()
+    _direct(client, people, document)
+    _assign(client, people, document)
+    process = document.process
+    process.refresh_from_db()
+    document.refresh_from_db()
+    ask, decide = (
+        reverse("incoming:extension", args=[document.pk]),
+        reverse("incoming:extension_decision", args=[document.pk]),
+    )
+    within = process.handler_deadline + dt.timedelta(days=1)  # still before the leadership's deadline
+    beyond = document.deadline + dt.timedelta(days=10)
+
+    client.force_login(people["colleague"])  # not the handler
+    client.post(ask, {"until": within.isoformat(), "reason": "Cần thêm số liệu."})
+    process.refresh_from_db()
+    assert process.extension_until is None
+
+    client.force_login(people["inspector"])
+    client.post(ask, {"until": process.handler_deadline.isoformat(), "reason": "Không muộn hơn."})  # not later
+    process.refresh_from_db()
+    assert process.extension_until is None
+    client.post(ask, {"until": beyond.isoformat(), "reason": "Chờ số liệu của các doanh nghiệp."})
+    process.refresh_from_db()
+    assert process.extension_until == beyond
+    # the head sees it in Việc của tôi; the head of another unit does not
+    assert any("Xem xét đề nghị gia hạn" in i.step for i in work_for(people["head"]))
+    assert not any("gia hạn" in i.step for i in work_for(people["other_head"]))
+
+    client.force_login(people["head"])  # beyond the leadership's deadline: not the head's to grant
+    page = client.post(decide, {"decision": "approve"}, follow=True).content.decode()
+    assert "cần lãnh đạo cơ quan đồng ý" in page
+    process.refresh_from_db()
+    assert process.extension_until == beyond
+    client.force_login(people["other_head"])
+    client.post(decide, {"decision": "approve"})
+    process.refresh_from_db()
+    assert process.extension_until == beyond
+
+    client.force_login(people["director"])
+    assert client.post(decide, {"decision": "approve", "note": "Báo cáo đúng hạn mới."}).status_code == 302
+    process.refresh_from_db()
+    document.refresh_from_db()
+    assert process.extension_until is None and process.handler_deadline == beyond and document.deadline == beyond
+    last = document.opinions.last()
+    assert last.level == Opinion.Level.LEADERSHIP
+    assert last.text == f"Đồng ý gia hạn đến {beyond:%d/%m/%Y}. Báo cáo đúng hạn mới."
+
+    # a refusal keeps the deadline
+    client.force_login(people["inspector"])
+    client.post(ask, {"until": (beyond + dt.timedelta(days=3)).isoformat(), "reason": "Thêm ít ngày."})
+    client.force_login(people["head"])
+    client.post(decide, {"decision": "refuse"})
+    process.refresh_from_db()
+    assert process.extension_until is None and process.handler_deadline == beyond
+    assert document.opinions.last().text == "Không đồng ý gia hạn."

@@ -21,11 +21,11 @@ from core.types import User
 
 from ..errors import IncomingError
 from ..models import IncomingDocument, IncomingProcess, Opinion, Status
-from ..selectors import opinion_level, unit_members, unit_names
+from ..selectors import may_decide_extension, opinion_level, unit_members, unit_names
 from ..status import StatusCode
 from .exchange import notify_sender
 
-__all__ = ["add_opinion", "assign", "close", "direct", "present"]
+__all__ = ["add_opinion", "assign", "close", "decide_extension", "direct", "present", "request_extension"]
 
 
 def _author_label(user: User) -> str:
@@ -206,3 +206,85 @@ def close(*, process: IncomingProcess, user: User, resolution: str) -> None:
             )
         log_action("workflows.incoming.closed", {"resolution": text}, user, obj=document)
         notify_sender(document=document, status=StatusCode.DONE, description=text, user=user)
+
+
+def request_extension(*, process: IncomingProcess, user: User, until: dt.date | None, reason: str) -> Opinion:
+    """The handler asks for more time: a later deadline and why. The head of the unit in charge (within the
+    leadership's deadline) or the leadership decides."""
+    document = process.document
+    if process.handler_id != user.pk or document.status not in (Status.ASSIGNED, Status.IN_PROGRESS):
+        raise IncomingError(_("Chỉ người đang giải quyết văn bản mới đề nghị gia hạn."), detail="not the handler")
+    current = process.handler_deadline or document.deadline
+    if until is None or (current and until <= current):
+        raise IncomingError(
+            _("Hạn đề nghị phải sau hạn hiện tại (%(date)s).") % {"date": current.strftime("%d/%m/%Y")}
+            if current
+            else _("Chưa nhập hạn đề nghị."),
+            detail=f"extension {until} not after {current}",
+        )
+    reason = _text(reason, limit=1000)
+    if not reason:
+        raise IncomingError(_("Hãy ghi lý do đề nghị gia hạn."), detail="empty reason")
+    with transaction.atomic():
+        process.extension_until, process.extension_reason = until, reason
+        process.save(update_fields=["extension_until", "extension_reason"])
+        opinion = Opinion.objects.create(
+            document=document,
+            level=Opinion.Level.HANDLER,
+            author=user,
+            author_label=_author_label(user),
+            unit=process.lead_unit,
+            text=_("Đề nghị gia hạn đến %(date)s: %(reason)s") % {"date": until.strftime("%d/%m/%Y"), "reason": reason},
+            deadline=until,
+        )
+        log_action("workflows.incoming.extension_requested", {"until": until, "reason": reason}, user, obj=document)
+    return opinion
+
+
+def decide_extension(*, process: IncomingProcess, user: User, approve: bool, note: str = "") -> Opinion:
+    """Grant or refuse the pending request. The head of the unit in charge grants within the leadership's deadline;
+    the leadership may also move the document's own deadline."""
+    document = process.document
+    until = process.extension_until
+    if until is None:
+        raise IncomingError(_("Không có đề nghị gia hạn nào đang chờ."), detail="no pending extension")
+    level = may_decide_extension(user, process)
+    if level is None:
+        raise IncomingError(_("Bạn không có quyền quyết định gia hạn văn bản này."), detail="may not decide")
+    if approve and level == Opinion.Level.UNIT and document.deadline and until > document.deadline:
+        raise IncomingError(
+            _("Hạn đề nghị sau hạn lãnh đạo đã giao (%(date)s): cần lãnh đạo cơ quan đồng ý.")
+            % {"date": document.deadline.strftime("%d/%m/%Y")},
+            detail="extension beyond the leadership's deadline",
+        )
+    note = _text(note, limit=1000)
+    if approve:
+        text = _("Đồng ý gia hạn đến %(date)s.") % {"date": until.strftime("%d/%m/%Y")}
+    else:
+        text = _("Không đồng ý gia hạn.")
+    if note:
+        text += f" {note}"
+    with transaction.atomic():
+        if approve:
+            process.handler_deadline = until
+            if document.deadline is None or until > document.deadline:
+                document.deadline = until
+                document.save(update_fields=["deadline", "updated_at"])
+        process.extension_until, process.extension_reason = None, ""
+        process.save(update_fields=["handler_deadline", "extension_until", "extension_reason"])
+        opinion = Opinion.objects.create(
+            document=document,
+            level=level,
+            author=user,
+            author_label=_author_label(user),
+            unit=process.lead_unit,
+            text=text,
+            deadline=until if approve else None,
+        )
+        log_action(
+            "workflows.incoming.extension_decided",
+            {"approved": approve, "until": until, "note": note},
+            user,
+            obj=document,
+        )
+    return opinion
