@@ -15,7 +15,7 @@ from core.audit import AuditEntry
 from core.seeds import get_seed
 from workflows.dispatch.models import DispatchProcess
 from workflows.incoming.models import Channel, IncomingDocument, Opinion, Status, TextStatus
-from workflows.incoming.selectors import is_overdue, search
+from workflows.incoming.selectors import is_overdue, search, work_items
 
 # the dispatch demo (the Lạng Sơn reply) loads before the incoming one, as in VANTHU_DEMO_LOADERS
 LOADERS = ("core.demo.load", "signing.demo.load", "workflows.dispatch.demo.load", "workflows.incoming.demo.load")
@@ -70,6 +70,8 @@ def test_the_incoming_demo_walks_every_role_idempotent(db, signing_pki, client, 
     # 02: overdue and still being handled
     assert overdue.status == Status.IN_PROGRESS
     assert overdue.deadline < timezone.localdate() and is_overdue(overdue) and not is_overdue(directive)
+    handler_work = {item.reference: item for item in work_items(overdue.process.handler)}
+    assert handler_work[str(overdue)].overdue and str(directive) not in handler_work
     assert overdue.received_at < directive.received_at + timezone.timedelta(days=30)
 
     # 03: a paper scan, OCR'd; the list's search finds it by a word of its body only

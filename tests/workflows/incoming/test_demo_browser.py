@@ -90,7 +90,13 @@ def test_the_demo_chain_through_every_role(browser, live_server, people, draftin
     counts: dict[str, int] = {}
 
     def clean(page) -> None:
+        """The page at its user's width, and at a phone's for those on a desktop."""
         problems.extend(_problems(page, page.url))
+        size = page.viewport_size
+        if size != PHONE:
+            page.set_viewport_size(PHONE)
+            problems.extend(f"390 px {p}" for p in _problems(page, page.url))
+            page.set_viewport_size(size)
 
     # the clerk registers the signed PDF: the form is filled from the file, the clerk confirms
     clerk_context, clerk = _log_in(browser, live_server, people.clerk)
