@@ -251,3 +251,21 @@ def test_a_batch_needs_a_selection_and_has_a_limit(people, db):
         batch.seal_selected(user=people.clerk, task_pks=range(1, batch.MAX_BATCH + 2))
     assert empty.value.message == "Chưa chọn văn bản nào."
     assert many.value.message == f"Mỗi lần chỉ xử lý tối đa {batch.MAX_BATCH} văn bản; hãy chọn ít hơn."
+
+
+def test_a_seal_that_cannot_be_applied_leaves_every_document_in_the_queue(driver, people, keys, client, settings):
+    processes = numbered(driver, people, 2)
+    client.force_login(people.leader)
+    assert client.post(SIGN_URL, {"tasks": tasks(processes, "sign"), **PIN}).status_code == 302
+    settings.VANTHU_DISPATCH_SEAL_KEY = "khong-co-khoa-nay"  # the organisation's key is missing
+    client.force_login(people.clerk)
+
+    text = client.post(SEAL_URL, {"tasks": tasks(processes, "seal")}, follow=True).content.decode()
+
+    assert text.count("Chưa xong: ") == 2 and "Đã đóng dấu" not in text
+    for process in processes:
+        process.refresh_from_db()
+        assert process.stage == Stage.SEALING and process.last_error
+        assert not process.revisions.filter(kind=DispatchRevision.Kind.SEALED).exists()
+        assert audit_codes(process, "workflows.dispatch.seal_failed") == 1
+        assert open_task(process, "seal").status == STATUS.NEW  # still in the clerks' queue, not taken by her
