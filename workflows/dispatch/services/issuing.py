@@ -96,6 +96,15 @@ def record_failure(*, process: DispatchProcess, user: User, step: str, error: Di
     log_action(f"workflows.dispatch.{step}_failed", {"error": str(error)[:500]}, user, obj=process)
 
 
+def answer_note(process: DispatchProcess) -> str:
+    """The outgoing register's note for a reply: which incoming document it answers (printed in Vietnamese)."""
+    answered = process.answers
+    if answered is None:
+        return ""
+    code = f" ({answered.code})" if answered.code else ""
+    return f"Trả lời văn bản đến số {answered}{code}"[:500]
+
+
 def number_dispatch(
     *, process: DispatchProcess, user: User, issued_date: datetime.date | None = None
 ) -> DispatchRevision:
@@ -122,6 +131,7 @@ def number_dispatch(
             signer_name=user_label(locked.signer),
             recipients=recipient_lines(locked),
             copies=1,
+            note=answer_note(locked),
         )
         locked.number = entry.code
         locked.code_number = entry.number
