@@ -86,6 +86,10 @@ class ImportPreview:
         return [r for r in self.rows if r.status == "changed"]
 
     @property
+    def unchanged(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.status == "unchanged"]
+
+    @property
     def invalid(self) -> list[ImportRow]:
         return [r for r in self.rows if r.status == "invalid"]
 

@@ -98,3 +98,14 @@ def test_carrier_users_cannot_reach_staff_pages(client, make_user, carriers):
     client.force_login(make_user(Role.CARRIER))
     for name in ("pledges:import", "pledges:carriers", "pledges:campaigns", "pledges:campaign_create"):
         assert client.get(reverse(name)).status_code == 403
+
+
+def test_import_preview_counts_unchanged_rows(client, make_user, carriers):
+    """Re-importing the exported list: the preview says every row is unchanged instead of saying nothing about them."""
+    client.force_login(make_user(Role.STAFF))
+    upload = io.BytesIO(registry.export_csv())
+    upload.name = "ds.csv"
+    response = client.post(reverse("pledges:import"), {"action": "preview", "file": upload})
+    html = " ".join(response.content.decode().split())
+    assert f"{len(carriers)} dòng không thay đổi" in html
+    assert "Không có dòng mới hoặc thay đổi: không có gì để ghi." in html
