@@ -176,6 +176,16 @@ def batch_counts(user: User | AnonymousUser) -> dict[str, int]:
 _BATCH_URLS = {"sign": "dispatch:batch_sign", "number": "dispatch:batch_number", "seal": "dispatch:batch_seal"}
 
 
+START_PERMISSION = "dispatch.can_start_dispatchprocess"  # viewflow's auto-created permission of DispatchFlow.start
+
+
+def start_links(user: User | AnonymousUser) -> list[dict]:
+    """The "Soạn văn bản mới" link for those who may start a dispatch (Việc của tôi opens a draft in one click)."""
+    if not user.is_authenticated or not user.has_perm(START_PERMISSION):
+        return []
+    return [{"url": reverse("workflow:flows:dispatch:start:execute"), "label": _("Soạn văn bản mới")}]
+
+
 def batch_links(user: User | AnonymousUser) -> list[dict]:
     """The batch pages worth showing this user: those with at least one document waiting (the workspace's links)."""
     if not user.is_authenticated:

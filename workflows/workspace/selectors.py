@@ -27,6 +27,11 @@ BATCH_SOURCES: list[Callable[[User | AnonymousUser], list[dict]]] = [
     dispatch_selectors.batch_links,
 ]
 
+# Pages that start new work, each `(user) -> [{"url", "label"}]` (only those the user may start).
+START_SOURCES: list[Callable[[User | AnonymousUser], list[dict]]] = [
+    dispatch_selectors.start_links,
+]
+
 STAFF_ROLES = (Role.STAFF, Role.HEAD_OF_UNIT, Role.LEADERSHIP, Role.CLERK, Role.ADMINISTRATOR)
 
 _NO_DEADLINE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -58,3 +63,10 @@ def batch_links_for(user: User | AnonymousUser) -> list[dict]:
     if not is_staff_member(user):
         return []
     return [link for source in BATCH_SOURCES for link in source(user)]
+
+
+def start_links_for(user: User | AnonymousUser) -> list[dict]:
+    """What the user may start from "Việc của tôi" (e.g. "Soạn văn bản mới" for those who draft)."""
+    if not is_staff_member(user):
+        return []
+    return [link for source in START_SOURCES for link in source(user)]

@@ -17,5 +17,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workspace/mine.html",
-        {"items": selectors.work_for(request.user), "batch_links": selectors.batch_links_for(request.user)},
+        {
+            "items": selectors.work_for(request.user),
+            "batch_links": selectors.batch_links_for(request.user),
+            "start_links": selectors.start_links_for(request.user),
+        },
     )

@@ -119,3 +119,16 @@ def test_overdue_first_then_the_most_urgent(driver, people):
     assert [i.overdue for i in items] == [True, False, False]
     body = _page(driver.client, people.head)
     assert "Quá hạn" in body and "HỎA TỐC" in body
+
+
+def test_a_new_draft_is_one_click_from_my_work_for_those_who_may_start_one(client, people):
+    page = _page(client, people.author)
+    link = re.search(r'<a class="button" href="([^"]+)" data-testid="start-link">Soạn văn bản mới</a>', page)
+    assert link, "the drafter has no 'Soạn văn bản mới' on Việc của tôi"
+    assert client.get(link.group(1)).status_code == 200
+    people.author.user_permissions.clear()
+    for group in people.author.groups.all():
+        people.author.groups.remove(group)
+    people.author.is_staff = True  # still staff, but without the permission to start a dispatch
+    people.author.save()
+    assert 'data-testid="start-link"' not in _page(client, people.author)
