@@ -14,17 +14,23 @@ from core.audit import log_action
 
 
 class WorkflowLoginRedirectMiddleware:
-    """Viewflow's frontend answers anonymous users with 403; send them to the login page instead."""
+    """Viewflow's frontend (/workflow/) serves only the step forms, which are ours and in Vietnamese: an anonymous
+    visitor is sent to log in, and every other page of it (viewflow's own inbox, queue, archive, process and task
+    pages, in English) sends a signed-in user to their work list (VANTHU_STAFF_HOME) instead."""
 
     prefix = "/workflow/"
+    forms = ("/execute/", "/start/")  # a task's form, a flow's start form
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(self.prefix) and not request.user.is_authenticated:
-            login_url = resolve_url(settings.LOGIN_URL)
-            return HttpResponseRedirect(f"{login_url}?next={quote(request.get_full_path())}")
+        if request.path.startswith(self.prefix):
+            if not request.user.is_authenticated:
+                login_url = resolve_url(settings.LOGIN_URL)
+                return HttpResponseRedirect(f"{login_url}?next={quote(request.get_full_path())}")
+            if not request.path.endswith(self.forms):
+                return HttpResponseRedirect(resolve_url(settings.VANTHU_STAFF_HOME))
         return self.get_response(request)
 
 

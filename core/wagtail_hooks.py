@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -11,7 +12,7 @@ from core.selectors import failed_background_tasks, open_tasks_for, task_url
 
 @hooks.register("register_admin_menu_item")
 def register_workflow_menu_item() -> MenuItem:
-    return MenuItem(_("Quy trình xử lý văn bản"), reverse("workflow:index"), icon_name="tasks", order=150)
+    return MenuItem(_("Việc của tôi"), resolve_url(settings.VANTHU_STAFF_HOME), icon_name="tasks", order=150)
 
 
 class MyTasksPanel(Component):
@@ -26,7 +27,7 @@ class MyTasksPanel(Component):
         tasks = list(open_tasks_for(self.user)[:20])
         return {
             "tasks": [(task, task_url(task)) for task in tasks],
-            "workflow_url": reverse("workflow:index"),
+            "workflow_url": resolve_url(settings.VANTHU_STAFF_HOME),
         }
 
 

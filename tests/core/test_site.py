@@ -23,12 +23,21 @@ def test_staff_dashboard_shows_my_tasks_panel(client, make_user):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Việc cần làm" in body
-    assert "/workflow/" in body
+    assert "/viec-cua-toi/" in body and 'href="/workflow/' not in body
 
 
-def test_logged_in_user_without_flow_permission_is_refused_not_redirected(client, make_user):
-    client.force_login(make_user(Role.CARRIER))
-    assert client.get("/workflow/workflow/inbox/").status_code == 403
+def test_viewflows_own_pages_send_a_signed_in_user_to_their_work_list(client, make_user):
+    """Only the step forms of /workflow/ are served: viewflow's inbox, queue, archive and process pages are English."""
+    for role in (Role.STAFF, Role.CARRIER):
+        client.force_login(make_user(role))
+        for url in (
+            "/workflow/",
+            "/workflow/workflow/inbox/",
+            "/workflow/workflow/queue/",
+            "/workflow/workflow/flows/dispatch/",
+        ):
+            response = client.get(url)
+            assert response.status_code == 302 and response["Location"] == "/viec-cua-toi/", (role, url)
 
 
 @pytest.mark.django_db
@@ -69,7 +78,7 @@ def test_staff_land_on_the_work_pages_after_login(make_user):
 
 def test_the_forbidden_workflow_page_is_vietnamese_for_a_carrier(client, make_user):
     client.force_login(make_user(Role.CARRIER))
-    body = client.get("/workflow/workflow/inbox/").content.decode()
+    body = client.get("/workflow/workflow/inbox/", follow=True).content.decode()
     assert "Access Forbidden" not in body
     assert "LOG IN AS ANOTHER USER" not in body.upper()
     assert 'href="/tai-khoan/"' in body
