@@ -85,7 +85,7 @@ def receive_recall(*, package: Package, data: bytes, user: Actor = None) -> Reca
 def decide_recall(*, recall: RecallRequest, accept: bool, user: Actor, note: str = "") -> RecallRequest:
     """The clerk's answer to a pending recall of a document being handled: 15 (withdrawn) or 16 (kept)."""
     with transaction.atomic():
-        recall = RecallRequest.objects.select_for_update().select_related("document").get(pk=recall.pk)
+        recall = RecallRequest.objects.select_for_update(of=("self",)).select_related("document").get(pk=recall.pk)
         if recall.state != RecallRequest.State.PENDING or recall.document is None:
             raise IncomingError(
                 _("Đề nghị thu hồi này đã được xử lý."), detail=f"recall {recall.pk} is {recall.state}, not pending"
