@@ -16,6 +16,7 @@ urlpatterns = [
     path("<uuid:public_id>/tu-choi/", views.decline, name="decline"),
     path("<uuid:public_id>/sua-thong-tin/", views.correction, name="correction"),
     path("<uuid:public_id>/tep/<slug:kind>.pdf", views.download, name="download"),
+    path("<uuid:public_id>/trang-<int:page>.png", views.page_image, name="page"),
     # staff
     path("quan-ly/", views.campaigns, name="campaigns"),
     path("quan-ly/don-vi/", views.carriers, name="carriers"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,8 @@ from core.audit import log_action
 from core.downloads import file_response
 from core.files import store_file
 from core.models import StoredFile
+from templates_docs.errors import ConversionError
+from templates_docs.previews import cached_page_count, cached_page_image
 from workflows.pledges import registry, reports, selectors
 from workflows.pledges.errors import PledgeError
 from workflows.pledges.forms import (
@@ -79,6 +82,9 @@ def invitation(request, token: str):
     return render(request, "pledges/carrier/invitation.html", context)
 
 
+logger = logging.getLogger(__name__)
+
+
 def carrier_pledge(view):
     """Load the pledge named in the URL only if this visitor may act on it; anyone else gets 404."""
 
@@ -99,6 +105,7 @@ def pledge_detail(request, pledge: Pledge):
         "carrier": pledge.carrier,
         "open_corrections": pledge.corrections.filter(status=CorrectionRequest.Status.OPEN),
         "can_answer": pledge.status == Pledge.Status.PENDING and invitations.campaign_open(pledge),
+        "pages": _issued_pages(pledge),
     }
     return render(request, "pledges/carrier/pledge.html", context)
 
@@ -231,6 +238,33 @@ def _pdf_response(stored: StoredFile | None, filename: str):
         raise Http404(_("Tệp chưa có."))
     response = file_response(stored.file.open("rb"), filename=filename, content_type="application/pdf")
     response["X-Content-SHA256"] = stored.sha256
+    return response
+
+
+def _issued_pages(pledge: Pledge) -> list[int]:
+    stored = pledge.issued_pdf
+    if stored is None:
+        return []
+    try:
+        return list(range(1, cached_page_count(sha256=stored.sha256, read=stored.read) + 1))
+    except ConversionError:
+        logger.warning("pledge %s: the issued PDF has no readable page count", pledge.pk)
+        return []
+
+
+@carrier_pledge
+def page_image(request, pledge: Pledge, page: int):
+    """A page of the pledge as a PNG: the text reads on a phone without a PDF viewer."""
+    stored = pledge.issued_pdf
+    if stored is None or page not in _issued_pages(pledge):
+        raise Http404(_("Không có trang này."))
+    try:
+        image = cached_page_image(sha256=stored.sha256, read=stored.read, page=page)
+    except ConversionError as exc:
+        logger.warning("pledge %s page %s: %s", pledge.pk, page, exc)
+        raise Http404(_("Không tạo được hình trang bản cam kết.")) from exc
+    response = HttpResponse(image, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
     return response
 
 

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from core.audit import log_action
@@ -15,7 +14,7 @@ from core.models import StaffProfile
 from core.organisation import organisation_info
 from core.types import User
 from templates_docs.errors import ConversionError, DocumentError
-from templates_docs.previews import PREVIEW_WIDTH, page_image
+from templates_docs.previews import cached_page_image
 from templates_docs.services import RenderedDocument, render_document
 from workflows.dispatch.errors import DispatchError
 from workflows.dispatch.models import DispatchProcess, DispatchRevision
@@ -131,9 +130,6 @@ def log_draft(process: DispatchProcess, revision: DispatchRevision, *, user: Use
     log_action(action, {"version": process.version, "sha256": revision.pdf.sha256}, user, obj=process)
 
 
-PAGE_IMAGE_CACHE_SECONDS = 30 * 24 * 3600  # keyed by the PDF's hash: an image never goes stale, only unused
-
-
 def page_numbers(revision: DispatchRevision) -> list[int]:
     """The pages a revision's preview shows (a revision stored before page counts were kept shows its first)."""
     return list(range(1, max(revision.page_count, 1) + 1))
@@ -143,12 +139,7 @@ def revision_page_image(*, revision: DispatchRevision, page: int) -> bytes:
     """Page `page` of the revision's PDF as a PNG, rendered once per PDF hash and page, then cached."""
     if page not in page_numbers(revision):
         raise DispatchError(_("Văn bản không có trang %(page)s.") % {"page": page})
-    key = f"vanthu:page-image:{revision.pdf.sha256}:{page}:{PREVIEW_WIDTH}"
-    image = cache.get(key)
-    if image is None:
-        try:
-            image = page_image(pdf=revision.pdf.read(), page=page)
-        except ConversionError as exc:
-            raise DispatchError(_("Không tạo được hình trang văn bản."), detail=str(exc)) from exc
-        cache.set(key, image, PAGE_IMAGE_CACHE_SECONDS)
-    return image
+    try:
+        return cached_page_image(sha256=revision.pdf.sha256, read=revision.pdf.read, page=page)
+    except ConversionError as exc:
+        raise DispatchError(_("Không tạo được hình trang văn bản."), detail=str(exc)) from exc
