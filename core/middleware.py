@@ -16,7 +16,8 @@ from core.audit import log_action
 class WorkflowLoginRedirectMiddleware:
     """Viewflow's frontend (/workflow/) serves only the step forms, which are ours and in Vietnamese: an anonymous
     visitor is sent to log in, and every other page of it (viewflow's own inbox, queue, archive, process and task
-    pages, in English) sends a signed-in user to their work list (VANTHU_STAFF_HOME) instead."""
+    pages, in English) sends a signed-in user to their work list (VANTHU_STAFF_HOME) instead. The break-glass
+    superuser keeps them: undoing a step or cancelling a process is done there, by an operator, not by staff."""
 
     prefix = "/workflow/"
     forms = ("/execute/", "/start/")  # a task's form, a flow's start form
@@ -29,7 +30,7 @@ class WorkflowLoginRedirectMiddleware:
             if not request.user.is_authenticated:
                 login_url = resolve_url(settings.LOGIN_URL)
                 return HttpResponseRedirect(f"{login_url}?next={quote(request.get_full_path())}")
-            if not request.path.endswith(self.forms):
+            if not request.path.endswith(self.forms) and not request.user.is_superuser:
                 return HttpResponseRedirect(resolve_url(settings.VANTHU_STAFF_HOME))
         return self.get_response(request)
 
